@@ -1,0 +1,2 @@
+package dev.portico;
+final class Placeholder {}
