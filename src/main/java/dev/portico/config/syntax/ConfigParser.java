@@ -189,7 +189,7 @@ public final class ConfigParser {
     }
 
     /** The "N: text" nginx appends for the errno behind a failed open(). */
-    private static String describeErrno(IOException e) {
+    static String describeErrno(IOException e) {
         if (e instanceof NoSuchFileException) {
             return "2: No such file or directory";
         }

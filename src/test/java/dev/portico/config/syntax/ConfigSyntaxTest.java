@@ -1,7 +1,6 @@
 package dev.portico.config.syntax;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.portico.config.ConfigException;
 import java.nio.file.Path;
