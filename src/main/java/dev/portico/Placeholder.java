@@ -1,2 +1,0 @@
-package dev.portico;
-final class Placeholder {}

@@ -1,0 +1,76 @@
+package dev.portico.http;
+
+import io.netty.channel.Channel;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** One client connection: what every request on it shares ($connection, addresses, the listen socket). */
+public final class HttpConnection {
+
+    private static final AtomicLong SERIAL = new AtomicLong();
+
+    private final long id = SERIAL.incrementAndGet();
+    private final Channel channel;
+    private final ListenSocket listen;
+    private final boolean secure;
+    private int requests;
+
+    public HttpConnection(Channel channel, ListenSocket listen, boolean secure) {
+        this.channel = channel;
+        this.listen = listen;
+        this.secure = secure;
+    }
+
+    public long id() {
+        return id;
+    }
+
+    public Channel channel() {
+        return channel;
+    }
+
+    public ListenSocket listen() {
+        return listen;
+    }
+
+    public boolean secure() {
+        return secure;
+    }
+
+    /** Counts a new request and returns its number on this connection, from 1. */
+    public int nextRequest() {
+        return ++requests;
+    }
+
+    public int requests() {
+        return requests;
+    }
+
+    /** The client's address as nginx prints it: an IP, or "unix:" for a unix-socket client. */
+    public String remoteAddress() {
+        SocketAddress a = channel.remoteAddress();
+        if (a instanceof InetSocketAddress inet) {
+            return inet.getAddress() == null ? inet.getHostString() : inet.getAddress().getHostAddress();
+        }
+        return "unix:";
+    }
+
+    public String remotePort() {
+        SocketAddress a = channel.remoteAddress();
+        return a instanceof InetSocketAddress inet ? Integer.toString(inet.getPort()) : "";
+    }
+
+    public String localAddress() {
+        SocketAddress a = channel.localAddress();
+        if (a instanceof InetSocketAddress inet) {
+            return inet.getAddress() == null ? inet.getHostString() : inet.getAddress().getHostAddress();
+        }
+        return "unix:";
+    }
+
+    public String localPort() {
+        SocketAddress a = channel.localAddress();
+        return a instanceof InetSocketAddress inet ? Integer.toString(inet.getPort()) : "";
+    }
+}

@@ -1,0 +1,321 @@
+package dev.portico.http;
+
+import dev.portico.config.ConfSet;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
+import java.util.regex.Matcher;
+
+/**
+ * One request and its response, from the request line to the log line: what
+ * nginx keeps in ngx_http_request_t. It lives on its connection's event loop
+ * and is never shared between threads.
+ */
+public final class HttpExchange {
+
+    private final HttpConnection connection;
+    private final HttpRequest request;
+    private final HttpConfig context;
+    private final long startMillis = System.currentTimeMillis();
+    private final long startNanos = System.nanoTime();
+    private final int connectionRequests;
+
+    private final String requestUri;
+    private String method;
+    private String uri;
+    private String args;
+    private String host;
+    private VirtualServer server;
+    private Location location;
+    private ConfSet conf;
+    private Matcher captures;
+    private Object[] variables;
+
+    private boolean internal;
+    private int redirects;
+    private boolean errorPageDone;
+    private boolean keepAlive;
+
+    private int status;
+    private HttpHeaders responseHeaders = new DefaultHttpHeaders(false);
+    private boolean headerSent;
+    private long bodyBytesSent;
+    private long bytesSent;
+    private long requestLength;
+    private long responseEndNanos;
+    private String logReason;
+    private int errStatus;
+    private ResponseWriter writer;
+    private RequestBodyConsumer bodyConsumer;
+
+    public HttpExchange(HttpConnection connection, HttpRequest request, HttpConfig context) {
+        this.connection = connection;
+        this.request = request;
+        this.context = context;
+        this.connectionRequests = connection.nextRequest();
+        this.requestUri = request.uri();
+        this.method = request.method().name();
+    }
+
+    public HttpConnection connection() {
+        return connection;
+    }
+
+    public HttpRequest request() {
+        return request;
+    }
+
+    public HttpConfig context() {
+        return context;
+    }
+
+    public HttpHeaders requestHeaders() {
+        return request.headers();
+    }
+
+    public String method() {
+        return method;
+    }
+
+    /** error_page turns a non-HEAD method into GET for the internal redirect, as nginx does. */
+    void setMethod(String method) {
+        this.method = method;
+    }
+
+    public boolean isHead() {
+        return HttpMethod.HEAD.name().equals(method);
+    }
+
+    public HttpVersion version() {
+        return request.protocolVersion();
+    }
+
+    /** The request target exactly as the client sent it ($request_uri). */
+    public String requestUri() {
+        return requestUri;
+    }
+
+    /** The normalized, decoded path ($uri); changes with internal redirects. */
+    public String uri() {
+        return uri;
+    }
+
+    public void setUri(String uri) {
+        this.uri = uri;
+    }
+
+    /** The query string without "?", or null when there is none ($args). */
+    public String args() {
+        return args;
+    }
+
+    public void setArgs(String args) {
+        this.args = args;
+    }
+
+    /** The Host, normalized; null when the request named none. */
+    public String host() {
+        return host;
+    }
+
+    void setHost(String host) {
+        this.host = host;
+    }
+
+    public long startMillis() {
+        return startMillis;
+    }
+
+    public long startNanos() {
+        return startNanos;
+    }
+
+    public int connectionRequests() {
+        return connectionRequests;
+    }
+
+    public VirtualServer server() {
+        return server;
+    }
+
+    void setServer(VirtualServer server) {
+        this.server = server;
+    }
+
+    public Location location() {
+        return location;
+    }
+
+    /** The merged location-level configuration in force for this request. */
+    public ConfSet conf() {
+        return conf;
+    }
+
+    void setLocation(Location location) {
+        this.location = location;
+        this.conf = location.conf();
+    }
+
+    public void setCaptures(Matcher captures) {
+        this.captures = captures;
+    }
+
+    /** The text of regex capture {@code group} of the last regex match, or null. */
+    public String capture(int group) {
+        if (captures == null || group > captures.groupCount()) {
+            return null;
+        }
+        return captures.group(group);
+    }
+
+    public String capture(String name) {
+        if (captures == null) {
+            return null;
+        }
+        try {
+            return captures.group(name);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    public Object variableSlot(int slot) {
+        return variables == null ? null : variables[slot];
+    }
+
+    public void setVariableSlot(int slot, Object value) {
+        if (variables == null) {
+            variables = new Object[context.variableSlots()];
+        }
+        variables[slot] = value;
+    }
+
+    /** True once the request went through an internal redirect: internal locations become reachable. */
+    public boolean isInternal() {
+        return internal;
+    }
+
+    void markInternal() {
+        internal = true;
+    }
+
+    /** Counts an internal redirect; false when the limit is passed (nginx allows 10). */
+    boolean countRedirect() {
+        return ++redirects <= 10;
+    }
+
+    boolean errorPageDone() {
+        return errorPageDone;
+    }
+
+    void markErrorPage() {
+        errorPageDone = true;
+    }
+
+    public boolean keepAlive() {
+        return keepAlive;
+    }
+
+    public void setKeepAlive(boolean keepAlive) {
+        this.keepAlive = keepAlive;
+    }
+
+    // ---- response state ----
+
+    public int status() {
+        return status;
+    }
+
+    public void setStatus(int status) {
+        this.status = status;
+    }
+
+    public HttpHeaders responseHeaders() {
+        return responseHeaders;
+    }
+
+    public void setResponseHeaders(HttpHeaders headers) {
+        this.responseHeaders = headers;
+    }
+
+    public boolean headerSent() {
+        return headerSent;
+    }
+
+    public void markHeaderSent(long headerBytes) {
+        headerSent = true;
+        bytesSent += headerBytes;
+    }
+
+    public void addBodyBytes(long n) {
+        bodyBytesSent += n;
+        bytesSent += n;
+    }
+
+    public long bodyBytesSent() {
+        return bodyBytesSent;
+    }
+
+    public long bytesSent() {
+        return bytesSent;
+    }
+
+    public long requestLength() {
+        return requestLength;
+    }
+
+    public void addRequestLength(long n) {
+        requestLength += n;
+    }
+
+    public void markResponseEnd() {
+        responseEndNanos = System.nanoTime();
+    }
+
+    /** Seconds from the first byte read to the last byte written, as $request_time. */
+    public double requestTimeSeconds() {
+        long end = responseEndNanos != 0 ? responseEndNanos : System.nanoTime();
+        return (end - startNanos) / 1e9;
+    }
+
+    public String logReason() {
+        return logReason;
+    }
+
+    public void setLogReason(String reason) {
+        this.logReason = reason;
+    }
+
+    void attachWriter(ResponseWriter writer) {
+        this.writer = writer;
+    }
+
+    public ResponseWriter writer() {
+        return writer;
+    }
+
+    /** The status an error_page imposes on the page's own response; 0 when none, -1 reset. */
+    int errStatus() {
+        return errStatus;
+    }
+
+    void setErrStatus(int status) {
+        this.errStatus = status;
+    }
+
+    /** Who takes the request body as it arrives; null means it is read and dropped. */
+    public RequestBodyConsumer bodyConsumer() {
+        return bodyConsumer;
+    }
+
+    public void setBodyConsumer(RequestBodyConsumer consumer) {
+        this.bodyConsumer = consumer;
+    }
+
+    /** The rest of the request body will be read and dropped, as ngx_http_discard_request_body. */
+    public void discardRequestBody() {
+        this.bodyConsumer = null;
+    }
+}

@@ -1,0 +1,45 @@
+package dev.portico.http;
+
+import dev.portico.config.syntax.SourceLocation;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/** The server-level settings of the HTTP core (ngx_http_core_srv_conf_t). */
+public final class HttpServerConf {
+    final List<ListenSpec> listens = new ArrayList<>();
+    final List<String> names = new ArrayList<>();
+    final List<Pattern> namePatterns = new ArrayList<>();
+    boolean namesSet;
+    Long clientHeaderTimeout;
+    Long clientHeaderBufferSize;
+    Integer largeHeaderBuffers;
+    Long largeHeaderBufferSize;
+    Boolean mergeSlashes;
+    Boolean underscoresInHeaders;
+    Boolean ignoreInvalidHeaders;
+    SourceLocation where;
+    VirtualServer server;
+
+    static void merge(HttpServerConf parent, HttpServerConf child) {
+        child.clientHeaderTimeout = HttpCoreConf.pick(child.clientHeaderTimeout, parent.clientHeaderTimeout, 60_000L);
+        child.clientHeaderBufferSize = HttpCoreConf.pick(child.clientHeaderBufferSize,
+                parent.clientHeaderBufferSize, 1024L);
+        if (child.largeHeaderBuffers == null) {
+            child.largeHeaderBuffers = parent.largeHeaderBuffers != null ? parent.largeHeaderBuffers : 4;
+            child.largeHeaderBufferSize = parent.largeHeaderBufferSize != null ? parent.largeHeaderBufferSize : 8192L;
+        }
+        child.mergeSlashes = HttpCoreConf.pick(child.mergeSlashes, parent.mergeSlashes, true);
+        child.underscoresInHeaders = HttpCoreConf.pick(child.underscoresInHeaders, parent.underscoresInHeaders, false);
+        child.ignoreInvalidHeaders = HttpCoreConf.pick(child.ignoreInvalidHeaders, parent.ignoreInvalidHeaders, true);
+    }
+
+    public long clientHeaderTimeout() { return clientHeaderTimeout; }
+    public long clientHeaderBufferSize() { return clientHeaderBufferSize; }
+    public int largeHeaderBuffers() { return largeHeaderBuffers; }
+    public long largeHeaderBufferSize() { return largeHeaderBufferSize; }
+    public boolean mergeSlashes() { return mergeSlashes; }
+    public boolean underscoresInHeaders() { return underscoresInHeaders; }
+    public boolean ignoreInvalidHeaders() { return ignoreInvalidHeaders; }
+    public VirtualServer server() { return server; }
+}

@@ -1,0 +1,50 @@
+package dev.portico.http;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A socket the server binds, and the servers reached through it: a wildcard
+ * socket (*:80) also serves the servers that listen on a specific address of
+ * that port, chosen by the connection's local address as nginx does when it
+ * binds only the wildcard.
+ */
+public final class ListenSocket {
+
+    private final ListenSpec spec;
+    private final ServerNames wildcardServers = new ServerNames();
+    private final Map<InetAddress, ServerNames> byAddress = new LinkedHashMap<>();
+
+    ListenSocket(ListenSpec spec) {
+        this.spec = spec;
+    }
+
+    public ListenSpec spec() {
+        return spec;
+    }
+
+    public SocketAddress address() {
+        return spec.address();
+    }
+
+    ServerNames serversFor(InetAddress specific) {
+        if (specific == null) {
+            return wildcardServers;
+        }
+        return byAddress.computeIfAbsent(specific, a -> new ServerNames());
+    }
+
+    /** The servers for a connection that arrived at {@code local}. */
+    public ServerNames serverNames(SocketAddress local) {
+        if (!byAddress.isEmpty() && local instanceof InetSocketAddress inet) {
+            ServerNames names = byAddress.get(inet.getAddress());
+            if (names != null) {
+                return names;
+            }
+        }
+        return wildcardServers.defaultServer() != null ? wildcardServers : byAddress.values().iterator().next();
+    }
+}

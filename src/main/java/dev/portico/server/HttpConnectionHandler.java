@@ -1,0 +1,603 @@
+package dev.portico.server;
+
+import dev.portico.http.HttpConfig;
+import dev.portico.http.HttpConnection;
+import dev.portico.http.HttpCoreConf;
+import dev.portico.http.HttpCoreModule;
+import dev.portico.http.HeaderNames;
+import dev.portico.http.HttpExchange;
+import dev.portico.http.HttpServerConf;
+import dev.portico.http.ListenSocket;
+import dev.portico.http.Phase;
+import dev.portico.http.RequestProcessor;
+import dev.portico.http.ResponseBody;
+import dev.portico.http.ResponseWriter;
+import dev.portico.http.ServerNames;
+import dev.portico.log.ErrorLog;
+import dev.portico.log.LogLevel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.DefaultFileRegion;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.stream.ChunkedNioFile;
+import io.netty.handler.stream.ChunkedWriteHandler;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One HTTP/1.x connection: reads requests one at a time (pipelined ones wait
+ * their turn), runs each through the request processor, writes its response,
+ * then keeps the connection alive or closes it as nginx would. Reading is
+ * explicit (auto-read off), so a client that sends faster than we answer is
+ * held back by TCP, not by memory. All timers of the connection live here.
+ */
+final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implements ResponseWriter {
+
+    private enum State { WAITING, READING_BODY_AND_RESPONDING, CLOSING }
+
+    private final HttpServer server;
+    private final String listenKey;
+    private final boolean secure;
+    private HttpConfig http;
+    private HttpConnection connection;
+    private ChannelHandlerContext ctx;
+
+    private HttpExchange current;
+    private boolean bodyComplete = true;
+    private boolean responded;
+    private ArrayDeque<HttpObject> pipelined;
+    private ScheduledFuture<?> timer;
+    private boolean bytesSinceIdle;
+    private boolean readPending;
+    private State state = State.WAITING;
+
+    HttpConnectionHandler(HttpServer server, String listenKey, boolean secure) {
+        this.server = server;
+        this.listenKey = listenKey;
+        this.secure = secure;
+    }
+
+    /** Called by the byte counter in front of the decoder: the client sent something. */
+    void bytesArrived(int n) {
+        bytesSinceIdle = true;
+        if (current != null) {
+            current.addRequestLength(n);
+        } else {
+            pendingRequestBytes += n;
+        }
+    }
+
+    private long pendingRequestBytes;
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        ListenSocket socket = server.socket(listenKey);
+        this.http = server.currentHttp();
+        this.connection = new HttpConnection(ctx.channel(), socket, secure);
+        server.connectionOpened(ctx.channel());
+        ServerNames names = socket.serverNames(ctx.channel().localAddress());
+        HttpServerConf conf = names.defaultServer().serverConf().get(HttpCoreModule.SERVER_CONF);
+        schedule(conf.clientHeaderTimeout(), this::headerTimedOut);
+        read();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        cancelTimer();
+        if (pipelined != null) {
+            for (HttpObject o : pipelined) {
+                ReferenceCountUtil.release(o);
+            }
+            pipelined.clear();
+        }
+        if (current != null && !responded) {
+            // The client went away before its response was sent: nginx's 499.
+            current.setStatus(499);
+            current.markResponseEnd();
+            logPhase(current);
+            current = null;
+        }
+        server.connectionClosed(ctx.channel());
+        ctx.fireChannelInactive();
+    }
+
+    private void read() {
+        if (!readPending) {
+            readPending = true;
+            ctx.read();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        readPending = false;
+        if (state == State.CLOSING) {
+            ctx.read();
+            return;
+        }
+        // Keep reading while a request body is being read and dropped, or while idle between requests.
+        if (current == null || !bodyComplete) {
+            read();
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (state == State.CLOSING) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (!(msg instanceof HttpObject obj)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (current != null && bodyComplete) {
+            // A pipelined request: it waits until the current response is written.
+            if (pipelined == null) {
+                pipelined = new ArrayDeque<>(4);
+            }
+            pipelined.add(obj);
+            return;
+        }
+        dispatch(obj);
+    }
+
+    private void dispatch(HttpObject obj) {
+        if (obj instanceof HttpRequest request) {
+            startRequest(request);
+            if (obj instanceof HttpContent content) {
+                bodyPart(content);
+            }
+        } else if (obj instanceof HttpContent content) {
+            if (current == null) {
+                content.release();
+                return;
+            }
+            bodyPart(content);
+        } else {
+            ReferenceCountUtil.release(obj);
+        }
+    }
+
+    private void startRequest(HttpRequest request) {
+        cancelTimer();
+        http = server.currentHttp();
+        DecoderResult result = request.decoderResult();
+        HttpExchange x = new HttpExchange(connection, request, http);
+        x.addRequestLength(pendingRequestBytes);
+        pendingRequestBytes = 0;
+        current = x;
+        responded = false;
+        bodyComplete = !(HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0);
+        x.setKeepAlive(HttpUtil.isKeepAlive(request));
+        ServerNames names = connection.listen().serverNames(ctx.channel().localAddress());
+        if (result.isFailure()) {
+            rejectMalformed(x, names, result.cause());
+            return;
+        }
+        RequestChecks.Problem problem = RequestChecks.check(request);
+        if (problem != null) {
+            bodyComplete = true;
+            x.setKeepAlive(false);
+            startAndFail(x, names, problem.status(), problem.reason());
+            return;
+        }
+        if (!bodyComplete) {
+            HttpCoreConf core = names.defaultServer().root().conf().get(HttpCoreModule.CORE);
+            schedule(core.clientBodyTimeout(), this::bodyTimedOut);
+        }
+        RequestProcessor.start(x, names, this);
+    }
+
+    private void rejectMalformed(HttpExchange x, ServerNames names, Throwable cause) {
+        bodyComplete = true;
+        x.setKeepAlive(false);
+        int status;
+        String reason;
+        if (cause instanceof TooLongHttpLineException) {
+            status = 414;
+            reason = "client sent too long URI while reading client request line";
+        } else if (cause instanceof TooLongHttpHeaderException) {
+            status = 494;
+            reason = "client sent too long header line while reading client request headers";
+        } else {
+            status = 400;
+            reason = "client sent invalid request while reading client request headers ("
+                    + cause.getMessage() + ")";
+        }
+        startAndFail(x, names, status, reason);
+    }
+
+    /** Answers a request that cannot be processed, still choosing a server so error_page and logs apply. */
+    private void startAndFail(HttpExchange x, ServerNames names, int status, String reason) {
+        RequestProcessor.fail(x, names, this, status, reason);
+    }
+
+    private void bodyPart(HttpContent content) {
+        HttpExchange x = current;
+        boolean last = content instanceof LastHttpContent;
+        if (content.decoderResult().isFailure()) {
+            content.release();
+            bodyComplete = true;
+            x.setKeepAlive(false);
+            if (!responded) {
+                RequestProcessor.logError(x, LogLevel.INFO, "client sent invalid chunked body");
+                RequestProcessor.finish(x, 400);
+            } else {
+                ctx.close();
+            }
+            return;
+        }
+        if (x.bodyConsumer() != null && !responded) {
+            x.bodyConsumer().onContent(x, content, last);
+        } else {
+            content.release();
+        }
+        if (last) {
+            bodyComplete = true;
+            cancelTimer();
+            if (responded) {
+                requestDone();
+            }
+        } else if (!bodyComplete) {
+            HttpCoreConf core = x.conf() != null ? x.conf().get(HttpCoreModule.CORE) : null;
+            schedule(core == null ? 60_000 : core.clientBodyTimeout(), this::bodyTimedOut);
+        }
+    }
+
+    // ---- ResponseWriter ----
+
+    @Override
+    public void write(HttpExchange x, HttpResponse head, ResponseBody body) {
+        if (x != current || responded || !ctx.channel().isActive()) {
+            body.discard();
+            return;
+        }
+        responded = true;
+        HttpCoreConf core = x.conf().get(HttpCoreModule.CORE);
+        boolean keepAlive = x.keepAlive() && core.keepaliveTimeout() > 0 && server.accepting()
+                && x.connectionRequests() < core.keepaliveRequests();
+        if (!bodyComplete && x.requestHeaders().contains(HttpHeaderNames.EXPECT)) {
+            // The client waits for "100 Continue" that will never come: do not wait for its body.
+            keepAlive = false;
+        }
+        HttpResponse out = finalHead(x, head, core, keepAlive, body);
+        boolean chunked = HttpUtil.isTransferEncodingChunked(out);
+        if (!chunked && !out.headers().contains(HttpHeaderNames.CONTENT_LENGTH) && mayHaveBody(x, out)) {
+            keepAlive = false;
+            out.headers().set(HeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        x.setKeepAlive(keepAlive);
+        x.markHeaderSent(headLength(out));
+        ctx.write(out);
+        ChannelFuture done = writeBody(x, body, chunked, core);
+        done.addListener((ChannelFutureListener) f -> responseWritten(x, f, body.length()));
+        if (!ctx.channel().isWritable()) {
+            schedule(core.sendTimeout(), this::sendTimedOut);
+        }
+    }
+
+    private static boolean mayHaveBody(HttpExchange x, HttpResponse r) {
+        int code = r.status().code();
+        return !x.isHead() && code >= 200 && code != 204 && code != 304;
+    }
+
+    private ChannelFuture writeBody(HttpExchange x, ResponseBody body, boolean chunked, HttpCoreConf core) {
+        if (body instanceof ResponseBody.Empty) {
+            return ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        }
+        writePart(body, chunked, core);
+        return ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+    }
+
+    private void writePart(ResponseBody body, boolean chunked, HttpCoreConf core) {
+        if (body instanceof ResponseBody.Bytes bytes) {
+            ctx.write(chunked ? new DefaultHttpContent(bytes.buffer()) : bytes.buffer());
+        } else if (body instanceof ResponseBody.FileSlice file) {
+            if (file.count() == 0) {
+                file.discard();
+                return;
+            }
+            if (core.sendfile() && !secure && !chunked) {
+                ctx.write(new DefaultFileRegion(file.file(), file.offset(), file.count()));
+            } else {
+                ensureChunkedWriter();
+                try {
+                    ctx.write(new ChunkedNioFile(file.file(), file.offset(), file.count(), 32 * 1024));
+                } catch (java.io.IOException e) {
+                    file.discard();
+                    ctx.close();
+                }
+            }
+        } else if (body instanceof ResponseBody.Parts parts) {
+            for (ResponseBody part : parts.parts()) {
+                writePart(part, chunked, core);
+            }
+        }
+    }
+
+    private void ensureChunkedWriter() {
+        if (ctx.pipeline().get(ChunkedWriteHandler.class) == null) {
+            ctx.pipeline().addBefore(ctx.name(), "chunked-writer", new ChunkedWriteHandler());
+        }
+    }
+
+    /**
+     * The head as it goes on the wire, in nginx's order: Server, Date,
+     * Content-Type, Content-Length, Last-Modified, Location, Connection,
+     * Keep-Alive, then the rest as the handler and filters left them.
+     */
+    private HttpResponse finalHead(HttpExchange x, HttpResponse head, HttpCoreConf core, boolean keepAlive,
+                                   ResponseBody body) {
+        HttpHeaders h = new DefaultHttpHeaders(false);
+        HttpHeaders given = head.headers();
+        h.set(HeaderNames.SERVER, core.serverTokens() ? "portico/" + dev.portico.cli.VersionInfo.VERSION
+                : "portico");
+        h.set(HeaderNames.DATE, dev.portico.files.HttpDates.now());
+        int code = head.status().code();
+        boolean bodyAllowed = code >= 200 && code != 204 && code != 304;
+        copy(given, h, HeaderNames.CONTENT_TYPE);
+        if (bodyAllowed) {
+            copy(given, h, HeaderNames.CONTENT_LENGTH);
+        }
+        copy(given, h, HeaderNames.LAST_MODIFIED);
+        copy(given, h, HeaderNames.LOCATION);
+        boolean chunked = bodyAllowed && !h.contains(HeaderNames.CONTENT_LENGTH)
+                && (given.contains(HttpHeaderNames.TRANSFER_ENCODING)
+                    || (x.version().equals(HttpVersion.HTTP_1_1) && core.chunkedTransferEncoding()));
+        if (chunked) {
+            h.set(HeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        if (keepAlive) {
+            h.set(HeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+            if (core.keepaliveHeaderTimeout() != null) {
+                h.set(HeaderNames.KEEP_ALIVE, "timeout=" + core.keepaliveHeaderTimeout());
+            }
+        } else {
+            h.set(HeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        for (java.util.Map.Entry<String, String> e : given) {
+            if (!h.contains(e.getKey()) && !isHopHeader(e.getKey())
+                    && !e.getKey().equalsIgnoreCase("content-length")
+                    && !e.getKey().equalsIgnoreCase("transfer-encoding")) {
+                h.add(e.getKey(), e.getValue());
+            }
+        }
+        return new DefaultHttpResponse(HttpVersion.HTTP_1_1, head.status(), h);
+    }
+
+    private static boolean isHopHeader(String name) {
+        return name.equalsIgnoreCase("connection") || name.equalsIgnoreCase("keep-alive")
+                || name.equalsIgnoreCase("server") || name.equalsIgnoreCase("date");
+    }
+
+    private static void copy(HttpHeaders from, HttpHeaders to, CharSequence name) {
+        String v = from.get(name);
+        if (v != null) {
+            to.set(name, v);
+        }
+    }
+
+    private static long headLength(HttpResponse r) {
+        long n = 9 + r.status().toString().length() + 2 + 2;
+        for (java.util.Map.Entry<String, String> e : r.headers()) {
+            n += e.getKey().length() + 2 + e.getValue().length() + 2;
+        }
+        return n;
+    }
+
+    private void responseWritten(HttpExchange x, ChannelFuture f, long bodyLength) {
+        cancelTimer();
+        x.markResponseEnd();
+        if (f.isSuccess()) {
+            if (!x.isHead()) {
+                x.addBodyBytes(bodyLength);
+            }
+        } else {
+            RequestProcessor.logError(x, LogLevel.INFO, "writev() failed (" + describe(f.cause())
+                    + ") while sending to client");
+            x.setKeepAlive(false);
+        }
+        logPhase(x);
+        if (!x.keepAlive() || !f.isSuccess()) {
+            closeAfterResponse(x);
+            return;
+        }
+        if (bodyComplete) {
+            requestDone();
+        } else {
+            // The rest of the body is read and dropped before the next request.
+            HttpCoreConf core = x.conf().get(HttpCoreModule.CORE);
+            schedule(core.clientBodyTimeout(), this::bodyTimedOut);
+            read();
+        }
+    }
+
+    private static String describe(Throwable t) {
+        String m = t.getMessage();
+        return m == null ? t.getClass().getSimpleName() : m;
+    }
+
+    private void logPhase(HttpExchange x) {
+        for (dev.portico.http.PhaseHandler h : RequestProcessor.handlers(x, Phase.LOG)) {
+            try {
+                h.handle(x);
+            } catch (RuntimeException e) {
+                ErrorLog.current().log(LogLevel.ALERT, connection.id(), "log handler failed: " + e);
+            }
+        }
+    }
+
+    /** The request and its body are finished: on to the next one, or idle until keepalive_timeout. */
+    private void requestDone() {
+        HttpExchange x = current;
+        current = null;
+        responded = false;
+        bytesSinceIdle = false;
+        if (!server.accepting()) {
+            ctx.close();
+            return;
+        }
+        HttpCoreConf core = x.conf().get(HttpCoreModule.CORE);
+        if (pipelined != null && !pipelined.isEmpty()) {
+            while (!pipelined.isEmpty() && current == null) {
+                dispatch(pipelined.poll());
+            }
+            while (!pipelined.isEmpty() && current != null && !bodyComplete) {
+                dispatch(pipelined.poll());
+            }
+            if (current != null) {
+                if (!bodyComplete) {
+                    read();
+                }
+                return;
+            }
+        }
+        schedule(core.keepaliveTimeout(), this::keepaliveTimedOut);
+        read();
+    }
+
+    private void closeAfterResponse(HttpExchange x) {
+        state = State.CLOSING;
+        cancelTimer();
+        HttpCoreConf core = x.conf().get(HttpCoreModule.CORE);
+        boolean linger = "always".equals(core.lingeringClose()) || (!bodyComplete && "on".equals(core.lingeringClose()));
+        if (linger && ctx.channel() instanceof DuplexChannel duplex) {
+            // nginx's lingering close: stop sending, drain what the client still sends, so that
+            // it reads our response instead of a reset.
+            duplex.shutdownOutput().addListener(f -> {
+                schedule(core.lingeringTimeout(), ctx::close);
+                ctx.executor().schedule(() -> { ctx.close(); }, core.lingeringTime(), TimeUnit.MILLISECONDS);
+                ctx.read();
+            });
+        } else {
+            ctx.close();
+        }
+    }
+
+    /** Graceful shutdown: an idle keep-alive connection is closed now, a busy one after its response. */
+    void closeIfIdle() {
+        if (current == null) {
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void abort(HttpExchange x) {
+        responded = true;
+        x.markResponseEnd();
+        logPhase(x);
+        state = State.CLOSING;
+        ctx.close();
+    }
+
+    // ---- timers ----
+
+    private void schedule(long millis, Runnable action) {
+        cancelTimer();
+        timer = ctx.executor().schedule(action, millis, TimeUnit.MILLISECONDS);
+    }
+
+    private void cancelTimer() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+    }
+
+    private void headerTimedOut() {
+        if (current == null) {
+            if (bytesSinceIdle) {
+                ErrorLog.current().log(LogLevel.INFO, connection.id(), "client timed out (110: Connection timed out)"
+                        + " while reading client request headers, client: " + connection.remoteAddress());
+            }
+            ctx.close();
+        }
+    }
+
+    private void keepaliveTimedOut() {
+        if (current != null) {
+            return;
+        }
+        if (bytesSinceIdle) {
+            // A request has begun to arrive: from now on it has client_header_timeout to complete.
+            ListenSocket socket = connection.listen();
+            HttpServerConf conf = socket.serverNames(ctx.channel().localAddress()).defaultServer().serverConf()
+                    .get(HttpCoreModule.SERVER_CONF);
+            schedule(conf.clientHeaderTimeout(), this::headerTimedOut);
+            return;
+        }
+        ctx.close();
+    }
+
+    private void bodyTimedOut() {
+        HttpExchange x = current;
+        if (x == null) {
+            return;
+        }
+        RequestProcessor.logError(x, LogLevel.INFO, "client timed out (110: Connection timed out)"
+                + " while reading client request body");
+        bodyComplete = true;
+        x.setKeepAlive(false);
+        if (!responded) {
+            RequestProcessor.finish(x, 408);
+        } else {
+            ctx.close();
+        }
+    }
+
+    private void sendTimedOut() {
+        if (!ctx.channel().isWritable()) {
+            if (current != null) {
+                RequestProcessor.logError(current, LogLevel.INFO,
+                        "client timed out (110: Connection timed out) while sending response to client");
+            }
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable() && current != null && responded) {
+            cancelTimer();
+        } else if (!ctx.channel().isWritable() && current != null && responded) {
+            schedule(current.conf().get(HttpCoreModule.CORE).sendTimeout(), this::sendTimedOut);
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (!(cause instanceof java.io.IOException)) {
+            ErrorLog.current().log(LogLevel.ERROR, connection == null ? 0 : connection.id(),
+                    "unexpected error on connection: " + cause);
+        }
+        ctx.close();
+    }
+}

@@ -1,0 +1,60 @@
+package dev.portico.server;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
+
+/** The I/O transport: native epoll where it loads, the JDK's NIO otherwise. */
+final class Transport {
+
+    private final boolean epoll;
+
+    private Transport(boolean epoll) {
+        this.epoll = epoll;
+    }
+
+    static Transport detect() {
+        return new Transport(Epoll.isAvailable() && !Boolean.getBoolean("portico.nio"));
+    }
+
+    boolean isEpoll() {
+        return epoll;
+    }
+
+    String name() {
+        return epoll ? "epoll" : "nio";
+    }
+
+    EventLoopGroup newGroup(int threads, String name) {
+        IoHandlerFactory factory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        return new MultiThreadIoEventLoopGroup(threads, new io.netty.util.concurrent.DefaultThreadFactory(name, true),
+                factory);
+    }
+
+    Class<? extends ServerChannel> serverChannel(SocketAddress address) {
+        boolean unix = address instanceof DomainSocketAddress;
+        if (epoll) {
+            return unix ? EpollServerDomainSocketChannel.class : EpollServerSocketChannel.class;
+        }
+        return unix ? NioServerDomainSocketChannel.class : NioServerSocketChannel.class;
+    }
+
+    /** The address in the form the chosen channel class binds. */
+    SocketAddress bindAddress(SocketAddress address) {
+        if (!epoll && address instanceof DomainSocketAddress unix) {
+            return UnixDomainSocketAddress.of(unix.path());
+        }
+        return address;
+    }
+}
