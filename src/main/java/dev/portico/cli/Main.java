@@ -24,6 +24,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        dev.portico.log.NettyLogBridge.install();
         System.exit(run(args, System.out, System.err));
     }
 
