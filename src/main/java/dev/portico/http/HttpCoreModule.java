@@ -563,7 +563,8 @@ public final class HttpCoreModule implements Module {
         String defaultKey = key + (specific == null ? "" : "/" + specific.getHostAddress());
         if (spec.defaultServer()) {
             if (defaults.put(defaultKey, Boolean.TRUE) != null) {
-                throw c.error("a duplicate default server for " + spec.text());
+                throw new ConfigException("a duplicate default server for " + spec.text(),
+                        spec.where() != null ? spec.where() : c.where());
             }
         }
         socket.serversFor(specific).add(server, names, patterns, spec.defaultServer());

@@ -13,7 +13,8 @@ import java.util.Locale;
 /** One `listen` directive, parsed as ngx_http_core_listen does. */
 public record ListenSpec(SocketAddress address, boolean wildcard, boolean defaultServer, int backlog,
                          boolean reusePort, Boolean ipv6Only, int receiveBuffer, int sendBuffer,
-                         boolean bind, String text) {
+                         boolean bind, String text,
+                         dev.portico.config.syntax.SourceLocation where) {
 
     static final int DEFAULT_BACKLOG = 511;
 
@@ -21,7 +22,7 @@ public record ListenSpec(SocketAddress address, boolean wildcard, boolean defaul
     static ListenSpec implicit(boolean root) {
         int port = root ? 80 : 8000;
         return new ListenSpec(new InetSocketAddress(port), true, false, DEFAULT_BACKLOG, false, null,
-                -1, -1, false, "*:" + port);
+                -1, -1, false, "*:" + port, null);
     }
 
     static ListenSpec parse(DirectiveCall call) throws ConfigException {
@@ -132,7 +133,7 @@ public record ListenSpec(SocketAddress address, boolean wildcard, boolean defaul
             }
         }
         return new ListenSpec(address, wildcard, defaultServer, backlog, reusePort, ipv6Only, rcvbuf, sndbuf,
-                bind, text.toLowerCase(Locale.ROOT));
+                bind, text.toLowerCase(Locale.ROOT), call.where());
     }
 
     /** The port, or -1 for a unix socket. */
