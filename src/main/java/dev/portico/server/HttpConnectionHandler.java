@@ -77,7 +77,13 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
         this.secure = secure;
     }
 
-    /** Called by the byte counter in front of the decoder: the client sent something. */
+    private HeadInspector inspector;
+
+    void inspector(HeadInspector inspector) {
+        this.inspector = inspector;
+    }
+
+    /** Called by the inspector in front of the decoder: the client sent something. */
     void bytesArrived(int n) {
         bytesSinceIdle = true;
         if (current != null) {
@@ -201,7 +207,10 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
             rejectMalformed(x, names, result.cause());
             return;
         }
-        RequestChecks.Problem problem = RequestChecks.check(request);
+        RequestChecks.Problem problem = inspector != null && inspector.obsFoldSeen()
+                ? new RequestChecks.Problem(400, "client sent invalid header line (obsolete line folding)"
+                        + " while reading client request headers")
+                : RequestChecks.check(request);
         if (problem != null) {
             bodyComplete = true;
             x.setKeepAlive(false);
@@ -460,6 +469,9 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
         current = null;
         responded = false;
         bytesSinceIdle = false;
+        if (inspector != null) {
+            inspector.expectHead();
+        }
         if (!server.accepting()) {
             ctx.close();
             return;

@@ -10,8 +10,6 @@ import dev.portico.log.LogLevel;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -20,7 +18,6 @@ import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.HttpResponseEncoder;
-import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -220,33 +217,13 @@ public final class HttpServer {
                 .setMaxChunkSize(64 * 1024)
                 .setInitialBufferSize((int) Math.min(conf.clientHeaderBufferSize(), large));
         HttpConnectionHandler handler = new HttpConnectionHandler(this, key, false);
+        HeadInspector inspector = new HeadInspector(handler);
+        handler.inspector(inspector);
         ch.pipeline()
-                .addLast("bytes-in", new ByteCounter(handler))
+                .addLast("inspector", inspector)
                 .addLast("decoder", new HttpRequestDecoder(decoder))
                 .addLast("encoder", new HttpResponseEncoder())
                 .addLast("http", handler);
-    }
-
-    /** Counts the bytes a client sends ($request_length) and notices the first byte of a request. */
-    private static final class ByteCounter extends ChannelInboundHandlerAdapter {
-        private final HttpConnectionHandler handler;
-
-        ByteCounter(HttpConnectionHandler handler) {
-            this.handler = handler;
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof ByteBuf buf) {
-                handler.bytesArrived(buf.readableBytes());
-            }
-            ctx.fireChannelRead(msg);
-        }
-
-        @Override
-        public boolean isSharable() {
-            return false;
-        }
     }
 
     ListenSocket socket(String key) {

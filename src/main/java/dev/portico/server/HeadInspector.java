@@ -1,0 +1,82 @@
+package dev.portico.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+
+/**
+ * Sits in front of the HTTP decoder. It counts the bytes a client sends
+ * ($request_length) and looks at the bytes of each request head for what the
+ * decoder would silently accept: obs-fold (a header line continued on the
+ * next line by leading whitespace), which nginx refuses with 400 and which is
+ * a request-smuggling vector. Only the head is scanned; scanning stops at the
+ * blank line and resumes when the connection expects the next request.
+ */
+final class HeadInspector extends ChannelInboundHandlerAdapter {
+
+    private final HttpConnectionHandler connection;
+    private boolean inHead = true;
+    private boolean lineStart = true;
+    private boolean firstLine = true;
+    private boolean emptyLine = true;
+    private boolean obsFold;
+
+    HeadInspector(HttpConnectionHandler connection) {
+        this.connection = connection;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof ByteBuf buf) {
+            connection.bytesArrived(buf.readableBytes());
+            if (inHead) {
+                scan(buf);
+            }
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    private void scan(ByteBuf buf) {
+        int end = buf.writerIndex();
+        for (int i = buf.readerIndex(); i < end && inHead; i++) {
+            byte b = buf.getByte(i);
+            if (b == '\n') {
+                if (emptyLine && !firstLine) {
+                    inHead = false;
+                }
+                if (!emptyLine) {
+                    firstLine = false;
+                }
+                lineStart = true;
+                emptyLine = true;
+                continue;
+            }
+            if (lineStart && (b == ' ' || b == '\t') && !firstLine) {
+                obsFold = true;
+            }
+            lineStart = false;
+            if (b != '\r') {
+                emptyLine = false;
+            }
+        }
+    }
+
+    /** True when the head being decoded continued a header line with leading whitespace. */
+    boolean obsFoldSeen() {
+        return obsFold;
+    }
+
+    /** The previous request is complete: the next bytes begin a new head. */
+    void expectHead() {
+        inHead = true;
+        lineStart = true;
+        firstLine = true;
+        emptyLine = true;
+        obsFold = false;
+    }
+
+    @Override
+    public boolean isSharable() {
+        return false;
+    }
+}
