@@ -28,7 +28,9 @@ final class HeadInspector extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof ByteBuf buf) {
-            connection.bytesArrived(buf.readableBytes());
+            if (connection != null) {
+                connection.bytesArrived(buf.readableBytes());
+            }
             if (inHead) {
                 scan(buf);
             }

@@ -215,7 +215,7 @@ public final class HttpServer {
                 .setMaxInitialLineLength((int) large)
                 .setMaxHeaderSize((int) (large * conf.largeHeaderBuffers()))
                 .setMaxChunkSize(64 * 1024)
-                .setInitialBufferSize((int) Math.min(conf.clientHeaderBufferSize(), large));
+                .setInitialBufferSize(128);
         HttpConnectionHandler handler = new HttpConnectionHandler(this, key, false);
         HeadInspector inspector = new HeadInspector(handler);
         handler.inspector(inspector);
