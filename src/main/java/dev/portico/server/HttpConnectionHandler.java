@@ -191,8 +191,20 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
         }
     }
 
+    private boolean continueSent;
+
+    /** Writes "HTTP/1.1 100 Continue" once per request, when its body is about to be read. */
+    void sendContinue() {
+        if (!continueSent) {
+            continueSent = true;
+            ctx.write(new io.netty.handler.codec.http.DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                    io.netty.handler.codec.http.HttpResponseStatus.CONTINUE, io.netty.buffer.Unpooled.EMPTY_BUFFER));
+        }
+    }
+
     private void startRequest(HttpRequest request) {
         cancelTimer();
+        continueSent = false;
         http = server.currentHttp();
         DecoderResult result = request.decoderResult();
         HttpExchange x = new HttpExchange(connection, request, http);
@@ -292,9 +304,11 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
         HttpCoreConf core = x.conf().get(HttpCoreModule.CORE);
         boolean keepAlive = x.keepAlive() && core.keepaliveTimeout() > 0 && server.accepting()
                 && x.connectionRequests() < core.keepaliveRequests();
-        if (!bodyComplete && x.requestHeaders().contains(HttpHeaderNames.EXPECT)) {
-            // The client waits for "100 Continue" that will never come: do not wait for its body.
-            keepAlive = false;
+        if (!bodyComplete && keepAlive && !continueSent
+                && HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(x.requestHeaders().get(HttpHeaderNames.EXPECT))) {
+            // nginx discards an unread body after answering; the client holds it back until it sees
+            // "100 Continue", so send that first (ngx_http_discard_request_body → ngx_http_test_expect).
+            sendContinue();
         }
         HttpResponse out = finalHead(x, head, core, keepAlive, body);
         boolean chunked = HttpUtil.isTransferEncodingChunked(out);
