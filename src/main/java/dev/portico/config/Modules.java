@@ -1,6 +1,9 @@
 package dev.portico.config;
 
 import dev.portico.core.CoreModule;
+import dev.portico.files.AutoindexModule;
+import dev.portico.files.FilesModule;
+import dev.portico.files.IndexModule;
 import dev.portico.http.HttpCoreModule;
 import dev.portico.http.TempPathsModule;
 import dev.portico.log.ErrorLogModule;
@@ -16,6 +19,11 @@ public final class Modules {
             new CoreModule(),
             new ErrorLogModule(),
             new HttpCoreModule(),
+            // Content handlers run in list order: index, then autoindex, then the static
+            // file handler, the order in which nginx's content phase tries them.
+            new IndexModule(),
+            new AutoindexModule(),
+            new FilesModule(),
             new TempPathsModule()
     );
 

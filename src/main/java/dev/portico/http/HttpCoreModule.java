@@ -59,7 +59,7 @@ public final class HttpCoreModule implements Module {
     }
 
     /** A location while its block is read: its frame and nested locations. */
-    static final class LocationBlock {
+    public static final class LocationBlock {
         final String name;
         final Location.Match match;
         final Pattern regex;
@@ -78,6 +78,15 @@ public final class HttpCoreModule implements Module {
 
         boolean isRegex() {
             return match == Location.Match.REGEX || match == Location.Match.REGEX_CASELESS;
+        }
+
+        /** The location's name as written, without its modifier ("" for a server's own level). */
+        public String name() {
+            return name;
+        }
+
+        public Location.Match match() {
+            return match;
         }
     }
 

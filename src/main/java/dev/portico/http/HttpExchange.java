@@ -34,6 +34,7 @@ public final class HttpExchange {
     private Object[] variables;
 
     private boolean internal;
+    private boolean addUriToAlias;
     private int redirects;
     private boolean errorPageDone;
     private boolean keepAlive;
@@ -206,6 +207,18 @@ public final class HttpExchange {
         return ++redirects <= 10;
     }
 
+    /**
+     * Set by try_files in a regex location with alias: the file path is the
+     * alias followed by the URI, as nginx's r->add_uri_to_alias.
+     */
+    public boolean addUriToAlias() {
+        return addUriToAlias;
+    }
+
+    public void setAddUriToAlias(boolean value) {
+        this.addUriToAlias = value;
+    }
+
     boolean errorPageDone() {
         return errorPageDone;
     }
@@ -294,6 +307,15 @@ public final class HttpExchange {
 
     public ResponseWriter writer() {
         return writer;
+    }
+
+    /**
+     * The status an error_page imposes on this response, or 0: a file sent as
+     * an error page answers with that status, so conditional and range
+     * requests do not apply to it.
+     */
+    public int errorPageStatus() {
+        return errStatus > 0 ? errStatus : 0;
     }
 
     /** The status an error_page imposes on the page's own response; 0 when none, -1 reset. */

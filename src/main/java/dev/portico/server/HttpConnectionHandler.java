@@ -347,12 +347,28 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
                 file.discard();
                 return;
             }
+            // A slice that does not own its file (one part of several sharing it) must
+            // leave the channel open when Netty releases the region or the chunk source.
             if (core.sendfile() && !secure && !chunked) {
-                ctx.write(new DefaultFileRegion(file.file(), file.offset(), file.count()));
+                ctx.write(file.closeFile()
+                        ? new DefaultFileRegion(file.file(), file.offset(), file.count())
+                        : new DefaultFileRegion(file.file(), file.offset(), file.count()) {
+                            @Override
+                            protected void deallocate() {
+                                // The last slice of the file closes it.
+                            }
+                        });
             } else {
                 ensureChunkedWriter();
                 try {
-                    ctx.write(new ChunkedNioFile(file.file(), file.offset(), file.count(), 32 * 1024));
+                    ctx.write(file.closeFile()
+                            ? new ChunkedNioFile(file.file(), file.offset(), file.count(), 32 * 1024)
+                            : new ChunkedNioFile(file.file(), file.offset(), file.count(), 32 * 1024) {
+                                @Override
+                                public void close() {
+                                    // The last slice of the file closes it.
+                                }
+                            });
                 } catch (java.io.IOException e) {
                     file.discard();
                     ctx.close();
@@ -390,7 +406,10 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
             copy(given, h, HeaderNames.CONTENT_LENGTH);
         }
         copy(given, h, HeaderNames.LAST_MODIFIED);
-        copy(given, h, HeaderNames.LOCATION);
+        String location = given.get(HeaderNames.LOCATION);
+        if (location != null) {
+            h.set(HeaderNames.LOCATION, absoluteLocation(x, core, location));
+        }
         boolean chunked = bodyAllowed && !h.contains(HeaderNames.CONTENT_LENGTH)
                 && (given.contains(HttpHeaderNames.TRANSFER_ENCODING)
                     || (x.version().equals(HttpVersion.HTTP_1_1) && core.chunkedTransferEncoding()));
@@ -413,6 +432,47 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
             }
         }
         return new DefaultHttpResponse(HttpVersion.HTTP_1_1, head.status(), h);
+    }
+
+    /**
+     * nginx's header filter: a Location that starts with "/" becomes absolute
+     * when absolute_redirect is on, with the host from server_name_in_redirect,
+     * the request's Host or the local address, and the port unless it is the
+     * scheme's default or port_in_redirect is off.
+     */
+    static String absoluteLocation(HttpExchange x, HttpCoreConf core, String location) {
+        if (location.isEmpty() || location.charAt(0) != '/' || !core.absoluteRedirect()) {
+            return location;
+        }
+        String host;
+        if (core.serverNameInRedirect()) {
+            host = x.server() == null ? "" : x.server().name();
+        } else if (x.host() != null && !x.host().isEmpty()) {
+            host = x.host();
+        } else {
+            host = x.connection().localAddress();
+            if (host.indexOf(':') >= 0) {
+                host = "[" + host + "]";
+            }
+        }
+        boolean secure = x.connection().secure();
+        int port = 0;
+        if (core.portInRedirect()) {
+            try {
+                port = Integer.parseInt(x.connection().localPort());
+            } catch (NumberFormatException unix) {
+                port = 0;
+            }
+            if (port == (secure ? 443 : 80)) {
+                port = 0;
+            }
+        }
+        StringBuilder sb = new StringBuilder(16 + host.length() + location.length());
+        sb.append(secure ? "https://" : "http://").append(host);
+        if (port != 0) {
+            sb.append(':').append(port);
+        }
+        return sb.append(location).toString();
     }
 
     private static boolean isHopHeader(String name) {
