@@ -86,7 +86,7 @@ def start(kind, n):
     port = free_port()
     conf = f"{prefix}/conf/server.conf"
     with open(conf, "w") as f:
-        f.write(CONFIG.format(prefix=prefix, port=port, worker_connections=n + 100))
+        f.write(CONFIG.format(prefix=prefix, port=port, worker_connections=n + 1000))
     if kind == "portico":
         cmd = ["taskset", "-c", "0", f"{HOME}/bin/portico", "-p", prefix, "-c", conf]
     else:
@@ -127,6 +127,11 @@ def measure(kind, n):
     proc, port, prefix = start(kind, n)
     try:
         pids = [proc.pid] + children(proc.pid)
+        # Steady state first: enough traffic that every heap page a request touches has been
+        # touched, so the difference below is what idle connections keep, not first-touch pages.
+        for _ in range(5):
+            for s in open_idle(port, 4000):
+                s.close()
         warm = open_idle(port, 200)
         settle(kind, proc)
         before = rss_kb(pids)

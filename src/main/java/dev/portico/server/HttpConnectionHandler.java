@@ -77,10 +77,37 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
         this.secure = secure;
     }
 
-    private HeadInspector inspector;
+    private RequestDecoder inspector;
+    private io.netty.handler.codec.http.HttpDecoderConfig decoderConfig;
 
-    void inspector(HeadInspector inspector) {
-        this.inspector = inspector;
+    /**
+     * Puts the HTTP decoder and encoder in front of this handler. An idle
+     * keep-alive connection goes without them (see {@link #shedCodec}), which
+     * keeps its memory small; the first byte of the next request brings them back.
+     */
+    void attachCodec() {
+        if (decoderConfig == null) {
+            decoderConfig = server.decoderConfig(listenKey, ctx.channel());
+        }
+        inspector = new RequestDecoder(decoderConfig, this);
+        ctx.pipeline().addBefore(ctx.name(), "decoder", inspector);
+        ctx.pipeline().addBefore(ctx.name(), "encoder", new io.netty.handler.codec.http.HttpResponseEncoder());
+    }
+
+    /** Drops the codec of a connection that is idle between requests, with nothing buffered. */
+    private void shedCodec() {
+        if (inspector == null || current != null || state == State.CLOSING || !ctx.channel().isActive()
+                || (pipelined != null && !pipelined.isEmpty())) {
+            return;
+        }
+        RequestDecoder decoder = inspector;
+        inspector = null;
+        // A partial next request still in the decoder is handed on as bytes and re-decoded.
+        ctx.pipeline().remove(decoder);
+        ctx.pipeline().remove("encoder");
+        if (ctx.pipeline().get("chunked-writer") != null) {
+            ctx.pipeline().remove("chunked-writer");
+        }
     }
 
     /** Called by the inspector in front of the decoder: the client sent something. */
@@ -106,7 +133,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
         this.http = server.currentHttp();
         this.connection = new HttpConnection(ctx.channel(), socket, secure);
         server.connectionOpened(ctx.channel());
-        ServerNames names = socket.serverNames(ctx.channel().localAddress());
+        ServerNames names = socket.serverNames(localIfNeeded(socket));
         HttpServerConf conf = names.defaultServer().serverConf().get(HttpCoreModule.SERVER_CONF);
         schedule(conf.clientHeaderTimeout(), this::headerTimedOut);
         read();
@@ -133,6 +160,11 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
         ctx.fireChannelInactive();
     }
 
+    /** The local address only when servers depend on it: asking for it costs memory per connection. */
+    private java.net.SocketAddress localIfNeeded(ListenSocket socket) {
+        return socket.dependsOnLocalAddress() ? ctx.channel().localAddress() : null;
+    }
+
     private void read() {
         if (!readPending) {
             readPending = true;
@@ -157,6 +189,18 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (state == State.CLOSING) {
             ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof io.netty.buffer.ByteBuf bytes) {
+            // Bytes reach this handler only when the codec was shed: restore it and decode.
+            if (inspector == null) {
+                attachCodec();
+            }
+            try {
+                inspector.channelRead(ctx.pipeline().context(inspector), bytes);
+            } catch (Exception e) {
+                exceptionCaught(ctx, e);
+            }
             return;
         }
         if (!(msg instanceof HttpObject obj)) {
@@ -214,7 +258,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
         responded = false;
         bodyComplete = !(HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0);
         x.setKeepAlive(HttpUtil.isKeepAlive(request));
-        ServerNames names = connection.listen().serverNames(ctx.channel().localAddress());
+        ServerNames names = connection.listen().serverNames(localIfNeeded(connection.listen()));
         if (result.isFailure()) {
             rejectMalformed(x, names, result.cause());
             return;
@@ -566,6 +610,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
             }
         }
         schedule(core.keepaliveTimeout(), this::keepaliveTimedOut);
+        ctx.executor().execute(this::shedCodec);
         read();
     }
 
@@ -634,7 +679,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
         if (bytesSinceIdle) {
             // A request has begun to arrive: from now on it has client_header_timeout to complete.
             ListenSocket socket = connection.listen();
-            HttpServerConf conf = socket.serverNames(ctx.channel().localAddress()).defaultServer().serverConf()
+            HttpServerConf conf = socket.serverNames(localIfNeeded(socket)).defaultServer().serverConf()
                     .get(HttpCoreModule.SERVER_CONF);
             schedule(conf.clientHeaderTimeout(), this::headerTimedOut);
             return;

@@ -16,8 +16,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpRequestDecoder;
-import io.netty.handler.codec.http.HttpResponseEncoder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -207,23 +205,30 @@ public final class HttpServer {
             ch.close();
             return;
         }
+        HttpConnectionHandler handler = new HttpConnectionHandler(this, key, false);
+        ch.pipeline().addLast("http", handler);
+        handler.attachCodec();
+    }
+
+    /** The decoder limits for a connection to {@code key}: its default server's header buffer sizes. */
+    HttpDecoderConfig decoderConfig(String key, Channel ch) {
         ListenSocket socket = sockets.get(key);
-        HttpServerConf conf = socket.serverNames(ch.localAddress()).defaultServer().serverConf()
+        boolean shared = !socket.dependsOnLocalAddress();
+        if (shared && socket.connectionSettings() instanceof HttpDecoderConfig cached) {
+            return cached;
+        }
+        HttpServerConf conf = socket.serverNames(shared ? null : ch.localAddress()).defaultServer().serverConf()
                 .get(HttpCoreModule.SERVER_CONF);
         long large = conf.largeHeaderBufferSize();
-        HttpDecoderConfig decoder = new HttpDecoderConfig()
+        HttpDecoderConfig config = new HttpDecoderConfig()
                 .setMaxInitialLineLength((int) large)
                 .setMaxHeaderSize((int) (large * conf.largeHeaderBuffers()))
                 .setMaxChunkSize(64 * 1024)
                 .setInitialBufferSize(128);
-        HttpConnectionHandler handler = new HttpConnectionHandler(this, key, false);
-        HeadInspector inspector = new HeadInspector(handler);
-        handler.inspector(inspector);
-        ch.pipeline()
-                .addLast("inspector", inspector)
-                .addLast("decoder", new HttpRequestDecoder(decoder))
-                .addLast("encoder", new HttpResponseEncoder())
-                .addLast("http", handler);
+        if (shared) {
+            socket.connectionSettings(config);
+        }
+        return config;
     }
 
     ListenSocket socket(String key) {

@@ -2,23 +2,24 @@ package dev.portico.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-class HeadInspectorTest {
+class RequestDecoderTest {
 
-    private static HeadInspector feed(String... parts) {
-        HeadInspector inspector = new HeadInspector(null);
+    private static RequestDecoder feed(String... parts) {
+        RequestDecoder inspector = new RequestDecoder(new HttpDecoderConfig(), null);
         EmbeddedChannel ch = new EmbeddedChannel(inspector);
         for (String part : parts) {
             ch.writeInbound(Unpooled.copiedBuffer(part, StandardCharsets.ISO_8859_1));
         }
         Object o;
         while ((o = ch.readInbound()) != null) {
-            ((ByteBuf) o).release();
+            ReferenceCountUtil.release(o);
         }
         ch.finishAndReleaseAll();
         return inspector;

@@ -2,17 +2,18 @@ package dev.portico.server;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpRequestDecoder;
 
 /**
- * Sits in front of the HTTP decoder. It counts the bytes a client sends
- * ($request_length) and looks at the bytes of each request head for what the
- * decoder would silently accept: obs-fold (a header line continued on the
- * next line by leading whitespace), which nginx refuses with 400 and which is
- * a request-smuggling vector. Only the head is scanned; scanning stops at the
- * blank line and resumes when the connection expects the next request.
+ * Netty's HTTP/1 request decoder with two additions. It counts the bytes a
+ * client sends ($request_length). And it looks at the bytes of each request
+ * head for what the decoder would silently accept: obs-fold (a header line
+ * continued on the next line by leading whitespace), which nginx refuses with
+ * 400 and which is a request-smuggling vector. Only the head is scanned;
+ * scanning stops at the blank line and starts again for the next request.
  */
-final class HeadInspector extends ChannelInboundHandlerAdapter {
+final class RequestDecoder extends HttpRequestDecoder {
 
     private final HttpConnectionHandler connection;
     private boolean inHead = true;
@@ -21,12 +22,13 @@ final class HeadInspector extends ChannelInboundHandlerAdapter {
     private boolean emptyLine = true;
     private boolean obsFold;
 
-    HeadInspector(HttpConnectionHandler connection) {
+    RequestDecoder(HttpDecoderConfig config, HttpConnectionHandler connection) {
+        super(config);
         this.connection = connection;
     }
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
         if (msg instanceof ByteBuf buf) {
             if (connection != null) {
                 connection.bytesArrived(buf.readableBytes());
@@ -35,7 +37,7 @@ final class HeadInspector extends ChannelInboundHandlerAdapter {
                 scan(buf);
             }
         }
-        ctx.fireChannelRead(msg);
+        super.channelRead(ctx, msg);
     }
 
     private void scan(ByteBuf buf) {
@@ -75,10 +77,5 @@ final class HeadInspector extends ChannelInboundHandlerAdapter {
         firstLine = true;
         emptyLine = true;
         obsFold = false;
-    }
-
-    @Override
-    public boolean isSharable() {
-        return false;
     }
 }
