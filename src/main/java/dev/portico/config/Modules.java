@@ -3,6 +3,8 @@ package dev.portico.config;
 import dev.portico.core.CoreModule;
 import dev.portico.http.HttpCoreModule;
 import dev.portico.http.TempPathsModule;
+import dev.portico.http.map.MapModule;
+import dev.portico.http.rewrite.RewriteModule;
 import dev.portico.log.ErrorLogModule;
 import java.util.List;
 
@@ -16,6 +18,8 @@ public final class Modules {
             new CoreModule(),
             new ErrorLogModule(),
             new HttpCoreModule(),
+            new RewriteModule(),
+            new MapModule(),
             new TempPathsModule()
     );
 
