@@ -6,6 +6,8 @@ import dev.portico.files.FilesModule;
 import dev.portico.files.IndexModule;
 import dev.portico.http.HttpCoreModule;
 import dev.portico.http.TempPathsModule;
+import dev.portico.http.map.MapModule;
+import dev.portico.http.rewrite.RewriteModule;
 import dev.portico.log.ErrorLogModule;
 import java.util.List;
 
@@ -19,6 +21,8 @@ public final class Modules {
             new CoreModule(),
             new ErrorLogModule(),
             new HttpCoreModule(),
+            new RewriteModule(),
+            new MapModule(),
             // Content handlers run in list order: index, then autoindex, then the static
             // file handler, the order in which nginx's content phase tries them.
             new IndexModule(),

@@ -66,6 +66,8 @@ public final class HttpCoreModule implements Module {
         final ConfFrame frame;
         final SourceLocation where;
         final List<LocationBlock> children = new ArrayList<>();
+        /** Location-level sets of blocks inside this one that are not locations (the rewrite module's if). */
+        final List<dev.portico.config.ConfSet> nested = new ArrayList<>();
         boolean internal;
 
         LocationBlock(String name, Location.Match match, Pattern regex, ConfFrame frame, SourceLocation where) {
@@ -516,6 +518,7 @@ public final class HttpCoreModule implements Module {
             HttpServerConf conf = frame.get(SERVER_CONF);
             Location rootLocation = new Location("", Location.Match.ROOT, null, frame.locationSet(), null);
             main.locationConfs.add(frame.locationSet());
+            mergeNested(rootBlock, main.locationConfs);
             buildTree(rootBlock, rootLocation, main.locationConfs);
             List<String> names = conf.namesSet ? List.copyOf(conf.names) : List.of("");
             VirtualServer server = new VirtualServer(names, frame.serverSet(), rootLocation, conf.where);
@@ -533,6 +536,7 @@ public final class HttpCoreModule implements Module {
         for (LocationBlock childBlock : block.children) {
             childBlock.frame.locationSet().mergeFrom(block.frame.locationSet());
             all.add(childBlock.frame.locationSet());
+            mergeNested(childBlock, all);
             Location child = new Location(childBlock.name, childBlock.match, childBlock.regex,
                     childBlock.frame.locationSet(), location);
             child.internal = childBlock.internal;
@@ -543,6 +547,39 @@ public final class HttpCoreModule implements Module {
             }
             buildTree(childBlock, child, all);
         }
+    }
+
+    /**
+     * Merges the sets registered with {@link #addNestedConf} from their
+     * enclosing block's set, which is merged by now, as nginx merges its
+     * unnamed locations. A nested set without a content handler of its own
+     * keeps the enclosing one's, as ngx_http_update_location_config keeps
+     * r->content_handler when the if block's clcf->handler is NULL.
+     */
+    private static void mergeNested(LocationBlock block, List<dev.portico.config.ConfSet> all)
+            throws ConfigException {
+        dev.portico.config.ConfSet parent = block.frame.locationSet();
+        for (dev.portico.config.ConfSet nested : block.nested) {
+            nested.mergeFrom(parent);
+            HttpCoreConf own = nested.get(CORE);
+            if (own.handler() == null) {
+                own.setHandler(parent.get(CORE).handler());
+            }
+            all.add(nested);
+        }
+    }
+
+    /**
+     * Registers the location-level set of a block that sits in the current
+     * server or location without being a location (the rewrite module's
+     * {@code if}): it is merged from the enclosing set once that one is merged,
+     * and listed in {@link #locationConfs}.
+     */
+    public static void addNestedConf(DirectiveCall c, dev.portico.config.ConfSet set) throws ConfigException {
+        if (!(c.frame().state() instanceof LocationBlock block)) {
+            throw c.error("\"" + c.name() + "\" directive is not allowed here");
+        }
+        block.nested.add(set);
     }
 
     private static void attach(Map<String, ListenSocket> sockets, Map<String, Boolean> defaults, ListenSpec spec,

@@ -35,6 +35,7 @@ public final class HttpExchange {
 
     private boolean internal;
     private boolean addUriToAlias;
+    private boolean uriChanged;
     private int redirects;
     private boolean errorPageDone;
     private boolean keepAlive;
@@ -159,6 +160,16 @@ public final class HttpExchange {
         this.conf = location.conf();
     }
 
+    /**
+     * Puts another location-level configuration in force without changing the
+     * location, as nginx's {@code if} does when its condition holds
+     * (r->loc_conf = the if block's loc_conf). The next location search, an
+     * internal redirect or a named redirect puts the location's own back.
+     */
+    public void useConf(ConfSet conf) {
+        this.conf = conf;
+    }
+
     public void setCaptures(Matcher captures) {
         this.captures = captures;
     }
@@ -198,8 +209,21 @@ public final class HttpExchange {
         return internal;
     }
 
-    void markInternal() {
+    /** Makes internal locations reachable, as an internal redirect or a rewrite does (r->internal). */
+    public void markInternal() {
         internal = true;
+    }
+
+    /**
+     * True when a rewrite changed the URI and the location must be searched
+     * again after the rewrite phase (nginx's r->uri_changed).
+     */
+    public boolean uriChanged() {
+        return uriChanged;
+    }
+
+    public void setUriChanged(boolean changed) {
+        this.uriChanged = changed;
     }
 
     /** Counts an internal redirect; false when the limit is passed (nginx allows 10). */

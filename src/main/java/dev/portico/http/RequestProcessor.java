@@ -183,6 +183,10 @@ public final class RequestProcessor {
             if (run(x, http.handlers(p)) == Flow.DONE) {
                 return;
             }
+            if (p == Phase.REWRITE && x.uriChanged()) {
+                postRewrite(x);
+                return;
+            }
         }
         ContentHandler own = x.conf().get(HttpCoreModule.CORE).handler();
         if (own != null) {
@@ -204,7 +208,26 @@ public final class RequestProcessor {
         return Flow.NEXT;
     }
 
+    /**
+     * nginx's post-rewrite phase: a rewrite changed the URI, so the location is
+     * searched again (counted with internal redirects; past the limit, 500).
+     */
+    private static void postRewrite(HttpExchange x) {
+        if (!x.countRedirect()) {
+            logError(x, LogLevel.ERROR, "rewrite or internal redirection cycle while processing \""
+                    + x.uri() + "\"");
+            finish(x, 500);
+            return;
+        }
+        x.setLocation(x.server().root());
+        if (findLocation(x) == Flow.DONE) {
+            return;
+        }
+        runFrom(x, Phase.REWRITE);
+    }
+
     private static Flow findLocation(HttpExchange x) {
+        x.setUriChanged(false);
         LocationMatcher.Result found = LocationMatcher.find(x.server().root(), x.uri());
         Location location = found.location();
         if (location.isInternal() && !x.isInternal()) {
@@ -269,6 +292,7 @@ public final class RequestProcessor {
             return;
         }
         x.markInternal();
+        x.setUriChanged(false);
         x.setLocation(named);
         runFrom(x, Phase.REWRITE);
     }

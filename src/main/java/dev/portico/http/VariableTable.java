@@ -27,6 +27,11 @@ public final class VariableTable {
         BUILTINS.put(name, variable);
     }
 
+    /** True when {@code name} is a built-in variable (not a prefix family such as $http_NAME). */
+    public static boolean isBuiltin(String name) {
+        return BUILTINS.containsKey(name);
+    }
+
     /** A family such as $http_NAME: {@code factory} gets the part after the prefix. */
     public static void registerPrefix(String prefix, Function<String, Variable> factory) {
         PREFIXES.put(prefix, factory);
