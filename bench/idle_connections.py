@@ -116,6 +116,23 @@ def open_idle(port, n):
     return socks
 
 
+def churn(port, socks, requests):
+    request = b"GET / HTTP/1.1\r\nHost: bench\r\n\r\n"
+    for i in range(requests):
+        s = socks[i % len(socks)]
+        s.sendall(request)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            data += s.recv(4096)
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+        while len(body) < length:
+            body += s.recv(4096)
+
+
 def settle(kind, proc):
     if kind == "portico" and shutil.which("jcmd"):
         # A full GC first, so that the figure is what the connections keep, not garbage not yet collected.
@@ -127,12 +144,11 @@ def measure(kind, n):
     proc, port, prefix = start(kind, n)
     try:
         pids = [proc.pid] + children(proc.pid)
-        # Steady state first: enough traffic that every heap page a request touches has been
-        # touched, so the difference below is what idle connections keep, not first-touch pages.
-        for _ in range(5):
-            for s in open_idle(port, 4000):
-                s.close()
+        # Steady state first: many requests over a few keep-alive connections touch every heap
+        # page that request garbage uses, without keeping connections that would grow the heap;
+        # the difference below is then what the idle connections keep.
         warm = open_idle(port, 200)
+        churn(port, warm[:50], 20000)
         settle(kind, proc)
         before = rss_kb(pids)
         socks = open_idle(port, n)
@@ -154,6 +170,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--connections", type=int, default=10000)
     parser.add_argument("--only", choices=["portico", "nginx"])
+    parser.add_argument("--rounds", type=int, default=3, help="runs per server; the median is reported")
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -165,11 +182,16 @@ def main():
         if kind == "nginx" and not (shutil.which("nginx") or os.path.exists("/usr/sbin/nginx")):
             print("nginx: not installed (apt-get install nginx)")
             continue
-        before, after = measure(kind, args.connections)
-        per = (after - before) / args.connections
-        results[kind] = per
-        print(f"{kind}: RSS {before} KB -> {after} KB with {args.connections} idle connections: "
-              f"{per:.2f} KB per connection")
+        runs = []
+        for _ in range(args.rounds):
+            before, after = measure(kind, args.connections)
+            per = (after - before) / args.connections
+            runs.append(per)
+            print(f"{kind}: RSS {before} KB -> {after} KB with {args.connections} idle connections: "
+                  f"{per:.2f} KB per connection")
+        runs.sort()
+        results[kind] = runs[len(runs) // 2]
+        print(f"{kind}: median {results[kind]:.2f} KB per idle connection over {len(runs)} runs")
     if "portico" in results and "nginx" in results and results["nginx"] > 0:
         print(f"ratio portico/nginx: {results['portico'] / results['nginx']:.2f}")
 
