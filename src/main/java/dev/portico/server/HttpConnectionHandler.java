@@ -188,6 +188,11 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
     private void startRequest(HttpRequest request) {
         cancelTimer();
         http = server.currentHttp();
+        ListenSocket socket = server.socket(listenKey);
+        boolean listenerGone = socket == null;
+        if (socket != null && socket != connection.listen()) {
+            connection.updateListen(socket); // reloaded: this request uses the new configuration
+        }
         DecoderResult result = request.decoderResult();
         HttpExchange x = new HttpExchange(connection, request, http);
         x.addRequestLength(pendingRequestBytes);
@@ -195,7 +200,8 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
         current = x;
         responded = false;
         bodyComplete = !(HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0);
-        x.setKeepAlive(HttpUtil.isKeepAlive(request));
+        // A reload removed this connection's listen socket: answer, then close, as nginx's old workers do.
+        x.setKeepAlive(HttpUtil.isKeepAlive(request) && !listenerGone);
         ServerNames names = connection.listen().serverNames(ctx.channel().localAddress());
         if (result.isFailure()) {
             rejectMalformed(x, names, result.cause());
