@@ -72,6 +72,17 @@ final class ServerProcess {
             reportFailed(daemonChild);
             return 1;
         }
+        // Handlers first: whoever sees the pid file may signal at once (-s reload right after start).
+        // Signals that arrive before the serve loop wait in the queue.
+        try {
+            ProcessSignals handlers = ProcessSignals.start(signals::add);
+            if (!handlers.handles(ProcessSignal.QUIT)) {
+                ErrorLog.current().log(LogLevel.WARN, "graceful shutdown by QUIT is unavailable: "
+                        + handlers.description());
+            }
+        } catch (IOException e) {
+            ErrorLog.current().log(LogLevel.ALERT, "signal handlers could not be installed: " + e.getMessage());
+        }
         Path pid = pidFile();
         long myPid = ProcessHandle.current().pid();
         try {
@@ -84,15 +95,6 @@ final class ServerProcess {
             server.stopNow();
             reportFailed(daemonChild);
             return 1;
-        }
-        try {
-            ProcessSignals handlers = ProcessSignals.start(signals::add);
-            if (!handlers.handles(ProcessSignal.QUIT)) {
-                ErrorLog.current().log(LogLevel.WARN, "graceful shutdown by QUIT is unavailable: "
-                        + handlers.description());
-            }
-        } catch (IOException e) {
-            ErrorLog.current().log(LogLevel.ALERT, "signal handlers could not be installed: " + e.getMessage());
         }
         ErrorLog.current().log(LogLevel.NOTICE, "using the \"" + server.transportName() + "\" event method");
         ErrorLog.current().log(LogLevel.NOTICE, "portico/" + VersionInfo.VERSION + " started, pid " + myPid);

@@ -12,7 +12,7 @@ public final class HttpConnection {
 
     private final long id = SERIAL.incrementAndGet();
     private final Channel channel;
-    private final ListenSocket listen;
+    private ListenSocket listen;
     private final boolean secure;
     private int requests;
 
@@ -32,6 +32,14 @@ public final class HttpConnection {
 
     public ListenSocket listen() {
         return listen;
+    }
+
+    /**
+     * After a reload: the same listen socket in the new configuration, so that the next
+     * request on a kept-alive connection is served by the configuration now in force.
+     */
+    public void updateListen(ListenSocket current) {
+        this.listen = current;
     }
 
     public boolean secure() {

@@ -402,6 +402,7 @@ public final class HttpCoreModule implements Module {
 
     private static void listen(DirectiveCall c) throws ConfigException {
         c.conf(SERVER_CONF).listens.add(ListenSpec.parse(c));
+        c.conf(SERVER_CONF).listenWhere.add(c.where());
     }
 
     private static void serverName(DirectiveCall c) throws ConfigException {
@@ -524,8 +525,9 @@ public final class HttpCoreModule implements Module {
             VirtualServer server = new VirtualServer(names, frame.serverSet(), rootLocation, conf.where);
             conf.server = server;
             List<ListenSpec> listens = conf.listens.isEmpty() ? List.of(ListenSpec.implicit(root)) : conf.listens;
-            for (ListenSpec spec : listens) {
-                attach(sockets, defaults, spec, server, names, conf.namePatterns, c);
+            for (int l = 0; l < listens.size(); l++) {
+                var where = conf.listens.isEmpty() ? c.where() : conf.listenWhere.get(l);
+                attach(sockets, defaults, listens.get(l), server, names, conf.namePatterns, where);
             }
         }
         main.sockets = new ArrayList<>(sockets.values());
@@ -583,7 +585,8 @@ public final class HttpCoreModule implements Module {
     }
 
     private static void attach(Map<String, ListenSocket> sockets, Map<String, Boolean> defaults, ListenSpec spec,
-                               VirtualServer server, List<String> names, List<Pattern> patterns, DirectiveCall c)
+                               VirtualServer server, List<String> names, List<Pattern> patterns,
+                               dev.portico.config.syntax.SourceLocation where)
             throws ConfigException {
         SocketAddress address = spec.address();
         ListenSocket socket;
@@ -609,8 +612,13 @@ public final class HttpCoreModule implements Module {
         String defaultKey = key + (specific == null ? "" : "/" + specific.getHostAddress());
         if (spec.defaultServer()) {
             if (defaults.put(defaultKey, Boolean.TRUE) != null) {
-                throw new ConfigException("a duplicate default server for " + spec.text(),
-                        spec.where() != null ? spec.where() : c.where());
+                // nginx finds this while reading the listen directive, and names its line.
+                String shown = spec.text();
+                if (address instanceof InetSocketAddress inet && inet.getAddress() instanceof java.net.Inet4Address) {
+                    // nginx shows the address it parsed: "0.0.0.0:8000" for "listen 8000".
+                    shown = inet.getAddress().getHostAddress() + ":" + inet.getPort();
+                }
+                throw new ConfigException("a duplicate default server for " + shown, where);
             }
         }
         socket.serversFor(specific).add(server, names, patterns, spec.defaultServer());

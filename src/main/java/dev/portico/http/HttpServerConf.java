@@ -8,6 +8,8 @@ import java.util.regex.Pattern;
 /** The server-level settings of the HTTP core (ngx_http_core_srv_conf_t). */
 public final class HttpServerConf {
     final List<ListenSpec> listens = new ArrayList<>();
+    /** Where each of {@link #listens} was written, for errors found once all servers are known. */
+    final List<dev.portico.config.syntax.SourceLocation> listenWhere = new ArrayList<>();
     final List<String> names = new ArrayList<>();
     final List<Pattern> namePatterns = new ArrayList<>();
     boolean namesSet;

@@ -41,7 +41,6 @@ public final class ErrorLog {
     private final List<FileChannel> channels = new ArrayList<>();
     private volatile PrintStream stderr = System.err;
     private Thread writer;
-    private volatile boolean reopenRequested;
 
     public ErrorLog(List<Sink> sinks) {
         this.sinks = List.copyOf(sinks);
@@ -158,9 +157,6 @@ public final class ErrorLog {
         try {
             while (true) {
                 Object item = queue.poll(1, TimeUnit.SECONDS);
-                if (reopenRequested) {
-                    reopenFiles();
-                }
                 if (item == null || item == NO_MESSAGE) {
                     if (item == NO_MESSAGE && queue.isEmpty() && closed) {
                         return;
@@ -205,12 +201,16 @@ public final class ErrorLog {
 
     /** Reopens every file (USR1 / -s reopen), so rotated logs start anew. */
     public void reopen() {
-        reopenRequested = true;
-        queue.add(NO_MESSAGE);
+        if (writer == null) {
+            reopenFiles();
+            return;
+        }
+        // In order with the messages: what was logged before the reopen goes to the old file,
+        // as nginx's "reopening logs" notice does.
+        queue.add((Runnable) this::reopenFiles);
     }
 
     private synchronized void reopenFiles() {
-        reopenRequested = false;
         for (int i = 0; i < sinks.size(); i++) {
             if (sinks.get(i).isStderr()) {
                 continue;

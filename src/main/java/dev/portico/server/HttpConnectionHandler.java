@@ -250,6 +250,11 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
         cancelTimer();
         continueSent = false;
         http = server.currentHttp();
+        ListenSocket socket = server.socket(listenKey);
+        boolean listenerGone = socket == null;
+        if (socket != null && socket != connection.listen()) {
+            connection.updateListen(socket); // reloaded: this request uses the new configuration
+        }
         DecoderResult result = request.decoderResult();
         HttpExchange x = new HttpExchange(connection, request, http);
         x.addRequestLength(pendingRequestBytes);
@@ -257,7 +262,8 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
         current = x;
         responded = false;
         bodyComplete = !(HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0);
-        x.setKeepAlive(HttpUtil.isKeepAlive(request));
+        // A reload removed this connection's listen socket: answer, then close, as nginx's old workers do.
+        x.setKeepAlive(HttpUtil.isKeepAlive(request) && !listenerGone);
         ServerNames names = connection.listen().serverNames(localIfNeeded(connection.listen()));
         if (result.isFailure()) {
             rejectMalformed(x, names, result.cause());
