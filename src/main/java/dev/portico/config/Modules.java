@@ -1,8 +1,10 @@
 package dev.portico.config;
 
 import dev.portico.core.CoreModule;
+import dev.portico.filter.headers.HeadersModule;
 import dev.portico.http.HttpCoreModule;
 import dev.portico.http.TempPathsModule;
+import dev.portico.log.AccessLogModule;
 import dev.portico.log.ErrorLogModule;
 import java.util.List;
 
@@ -16,6 +18,8 @@ public final class Modules {
             new CoreModule(),
             new ErrorLogModule(),
             new HttpCoreModule(),
+            new HeadersModule(),
+            new AccessLogModule(),
             new TempPathsModule()
     );
 

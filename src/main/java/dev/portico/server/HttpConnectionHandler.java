@@ -383,13 +383,19 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
             h.set(HeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
         for (java.util.Map.Entry<String, String> e : given) {
-            if (!h.contains(e.getKey()) && !isHopHeader(e.getKey())
-                    && !e.getKey().equalsIgnoreCase("content-length")
-                    && !e.getKey().equalsIgnoreCase("transfer-encoding")) {
+            // Every other line is kept, repeated names included (add_header Set-Cookie twice...).
+            if (!isHopHeader(e.getKey()) && !isPlacedAbove(e.getKey())) {
                 h.add(e.getKey(), e.getValue());
             }
         }
         return new DefaultHttpResponse(HttpVersion.HTTP_1_1, head.status(), h);
+    }
+
+    /** The headers that finalHead writes in nginx's order before the rest. */
+    private static boolean isPlacedAbove(String name) {
+        return name.equalsIgnoreCase("content-type") || name.equalsIgnoreCase("content-length")
+                || name.equalsIgnoreCase("last-modified") || name.equalsIgnoreCase("location")
+                || name.equalsIgnoreCase("transfer-encoding");
     }
 
     private static boolean isHopHeader(String name) {
