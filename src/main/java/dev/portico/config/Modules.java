@@ -4,10 +4,12 @@ import dev.portico.core.CoreModule;
 import dev.portico.files.AutoindexModule;
 import dev.portico.files.FilesModule;
 import dev.portico.files.IndexModule;
+import dev.portico.filter.headers.HeadersModule;
 import dev.portico.http.HttpCoreModule;
 import dev.portico.http.TempPathsModule;
 import dev.portico.http.map.MapModule;
 import dev.portico.http.rewrite.RewriteModule;
+import dev.portico.log.AccessLogModule;
 import dev.portico.log.ErrorLogModule;
 import java.util.List;
 
@@ -21,6 +23,8 @@ public final class Modules {
             new CoreModule(),
             new ErrorLogModule(),
             new HttpCoreModule(),
+            new HeadersModule(),
+            new AccessLogModule(),
             new RewriteModule(),
             new MapModule(),
             // Content handlers run in list order: index, then autoindex, then the static

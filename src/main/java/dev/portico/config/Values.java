@@ -64,7 +64,7 @@ public final class Values {
         return n;
     }
 
-    /** ngx_parse_time in milliseconds: units y M w d h m s ms, parts optionally spaced; bare = seconds. */
+    /** ngx_parse_time in milliseconds: units y M w d h m s ms, parts optionally spaced ("1h 30m", "1h30m"); bare = seconds. */
     public static long millis(String text) {
         return time(text, false);
     }
@@ -124,9 +124,8 @@ public final class Values {
                     case 's' -> { unitMillis = 1000; rank = 2; }
                     default -> { return -1; }
                 }
-                if (i < n && text.charAt(i) != ' ') {
-                    return -1;
-                }
+                // nginx allows the next part right after a unit ("15h30m"); anything
+                // else that follows is refused by the next round, which wants digits.
             }
             // Units must come in decreasing order, each once, as nginx requires.
             if (rank >= lastRank) {

@@ -100,6 +100,9 @@ public final class Snapshot {
     public void prepare() throws IOException {
         TempPaths.of(build).createMissing();
         ErrorLogModule.openAll(build);
+        for (PrepareHooks.Hook hook : build.shared(PrepareHooks.class, PrepareHooks::new).hooks()) {
+            hook.run();
+        }
     }
 
     /** Reopens every log file of this snapshot (USR1). */
@@ -121,6 +124,25 @@ public final class Snapshot {
         }
         for (Runnable r : build.shared(CloseHooks.class, CloseHooks::new).hooks()) {
             r.run();
+        }
+    }
+
+    /** Things modules open before the snapshot serves (access log files); a failure stops the start. */
+    public static final class PrepareHooks {
+        /** One step of {@link #prepare()}; its exception message is nginx's emerg text. */
+        @FunctionalInterface
+        public interface Hook {
+            void run() throws IOException;
+        }
+
+        private final java.util.List<Hook> hooks = new java.util.ArrayList<>();
+
+        public void add(Hook hook) {
+            hooks.add(hook);
+        }
+
+        List<Hook> hooks() {
+            return hooks;
         }
     }
 

@@ -475,9 +475,8 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
             h.set(HeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
         for (java.util.Map.Entry<String, String> e : given) {
-            if (!h.contains(e.getKey()) && !isHopHeader(e.getKey())
-                    && !e.getKey().equalsIgnoreCase("content-length")
-                    && !e.getKey().equalsIgnoreCase("transfer-encoding")) {
+            // Every other line is kept, repeated names included (add_header Set-Cookie twice...).
+            if (!isHopHeader(e.getKey()) && !isPlacedAbove(e.getKey())) {
                 h.add(e.getKey(), e.getValue());
             }
         }
@@ -523,6 +522,13 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
             sb.append(':').append(port);
         }
         return sb.append(location).toString();
+    }
+
+    /** The headers that finalHead writes in nginx's order before the rest. */
+    private static boolean isPlacedAbove(String name) {
+        return name.equalsIgnoreCase("content-type") || name.equalsIgnoreCase("content-length")
+                || name.equalsIgnoreCase("last-modified") || name.equalsIgnoreCase("location")
+                || name.equalsIgnoreCase("transfer-encoding");
     }
 
     private static boolean isHopHeader(String name) {
