@@ -265,6 +265,11 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
         // A reload removed this connection's listen socket: answer, then close, as nginx's old workers do.
         x.setKeepAlive(HttpUtil.isKeepAlive(request) && !listenerGone);
         ServerNames names = connection.listen().serverNames(localIfNeeded(connection.listen()));
+        if (result.isFailure() && result.cause() instanceof io.netty.handler.codec.PrematureChannelClosureException) {
+            // The client closed in the middle of a request head: there is no one left to answer.
+            current = null;
+            return;
+        }
         if (result.isFailure()) {
             rejectMalformed(x, names, result.cause());
             return;

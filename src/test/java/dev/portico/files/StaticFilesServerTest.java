@@ -138,6 +138,8 @@ class StaticFilesServerTest {
                     }
                 }
                 """.formatted(errorLog, port, dir));
+        // A prefix has a logs/ folder, where the default access log goes.
+        java.nio.file.Files.createDirectories(dir.resolve("logs"));
         snapshot = Snapshot.load(dir, Snapshot.Source.file(conf), null, new ErrorLog.Sink(null, LogLevel.ERROR));
         snapshot.prepare();
         server = new HttpServer(1, 64);

@@ -52,6 +52,8 @@ public final class TestServer implements AutoCloseable {
 
     /** Loads the configuration only (for error tests): the http block's text in a file named portico.conf. */
     public static Snapshot load(Path dir, String http) throws IOException, ConfigException {
+        // A prefix has a logs/ folder, where the default access log goes.
+        java.nio.file.Files.createDirectories(dir.resolve("logs"));
         Path file = dir.resolve("portico.conf");
         Files.writeString(file, "events {}\nhttp {\n" + http + "\n}\n");
         return Snapshot.load(dir, Snapshot.Source.file(file), null, new ErrorLog.Sink(null, LogLevel.ERROR));
