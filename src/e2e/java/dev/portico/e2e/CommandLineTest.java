@@ -147,7 +147,7 @@ class CommandLineTest {
 
             assertThat(Portico.run(prefix, "-p", p, "-s", "reopen").exitCode()).isZero();
             server.awaitErrorLog("signal 10 (SIGUSR1) received, reopening logs");
-            assertThat(Http.get(server.port(), "/").statusCode()).isEqualTo(404);
+            assertThat(Http.get(server.port(), "/missing").statusCode()).isEqualTo(404);
 
             assertThat(Portico.run(prefix, "-p", p, "-s", "quit").exitCode()).isZero();
             assertThat(server.waitForExit(Duration.ofSeconds(15))).isZero();

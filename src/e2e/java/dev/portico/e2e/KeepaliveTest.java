@@ -172,7 +172,7 @@ class KeepaliveTest {
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
         }
         CommandResult curl = Curl.run("-o", "/dev/null", "-w", "%{http_code} %{time_total}",
-                "-H", "Expect: 100-continue", "--data", "hello", "http://127.0.0.1:" + server.port(3) + "/");
+                "-H", "Expect: 100-continue", "--data", "hello", "http://127.0.0.1:" + server.port(3) + "/missing");
         assertThat(curl.exitCode()).as(curl.toString()).isZero();
         String[] out = curl.stdout().split(" ");
         assertThat(out[0]).isEqualTo("404");

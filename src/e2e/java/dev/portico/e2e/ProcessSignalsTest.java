@@ -41,7 +41,7 @@ class ProcessSignalsTest {
             assertThat(server.pidFromFile()).isEqualTo(server.pid()).isNotEqualTo(server.launcherPid());
             assertThat(ProcessHandle.of(server.launcherPid()).map(ProcessHandle::isAlive).orElse(false)).isFalse();
             assertThat(server.isAlive()).isTrue();
-            assertThat(Http.get(server.port(), "/").statusCode()).isEqualTo(302);
+            assertThat(Http.get(server.port(), "/missing").statusCode()).isEqualTo(302);
 
             server.signal("QUIT");
             server.waitForExit(Duration.ofSeconds(15));
@@ -187,7 +187,7 @@ class ProcessSignalsTest {
                     .containsExactly("old", "new");
             assertThat(freshSeen).as("new-connection loop, %d requests", freshCount.get())
                     .containsExactly("old", "new");
-            assertThat(Http.get(server.port(2), "/").headers().firstValue("Location"))
+            assertThat(Http.get(server.port(2), "/missing").headers().firstValue("Location"))
                     .hasValue("http://127.0.0.1/new");
             assertThat(server.errorLog()).doesNotContain("[emerg]");
         }
@@ -213,7 +213,7 @@ class ProcessSignalsTest {
             assertThat(server.errorLog()).containsPattern("\\[emerg\\] \\d+#\\d+: unknown directive \"bogus_directive\"");
 
             assertThat(server.isAlive()).isTrue();
-            assertThat(Http.get(server.port(), "/").headers().firstValue("Location"))
+            assertThat(Http.get(server.port(), "/missing").headers().firstValue("Location"))
                     .hasValue("http://127.0.0.1/old");
 
             // Fixed, the next reload applies.
@@ -222,7 +222,7 @@ class ProcessSignalsTest {
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             String location = "";
             while (System.nanoTime() < deadline && !location.endsWith("/new")) {
-                location = Http.get(server.port(), "/").headers().firstValue("Location").orElse("");
+                location = Http.get(server.port(), "/missing").headers().firstValue("Location").orElse("");
                 PorticoProcess.sleep(50);
             }
             assertThat(location).isEqualTo("http://127.0.0.1/new");
