@@ -97,7 +97,7 @@ class BadRequestTest {
 
     @Test
     void headerLineLargerThanLargeHeaderBuffer() {
-        RawConnection.Result r = send("GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: " + "b".repeat(5000) + "\r\n\r\n");
+        RawConnection.Result r = send("GET /missing HTTP/1.1\r\nHost: localhost\r\nX-Big: " + "b".repeat(5000) + "\r\n\r\n");
         // nginx's 494, sent as 400 with its own page.
         assertRejected(r, 400, "400 Request Header Or Cookie Too Large");
         assertThat(r.response().body()).contains("<center>Request Header Or Cookie Too Large</center>");
@@ -106,47 +106,47 @@ class BadRequestTest {
 
     @Test
     void contentLengthWithTransferEncoding() {
-        assertRejected(send("POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n"
+        assertRejected(send("POST /missing HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n"
                 + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"), 400, "400 Bad Request");
     }
 
     @Test
     void twoDifferentContentLengths() {
-        assertRejected(send("POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n"
+        assertRejected(send("POST /missing HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n"
                 + "Content-Length: 6\r\n\r\nhello!"), 400, "400 Bad Request");
     }
 
     @Test
     void transferEncodingOtherThanChunked() {
         // nginx (1.21.1+) answers 501 "client sent unknown Transfer-Encoding"; Portico answers 400.
-        RawConnection.Result r = send("POST / HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: gzip\r\n\r\nabc");
+        RawConnection.Result r = send("POST /missing HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: gzip\r\n\r\nabc");
         assertThat(r.response().status()).isIn(400, 501);
         assertThat(r.closed()).isTrue();
     }
 
     @Test
     void transferEncodingInHttp10() {
-        assertRejected(send("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"), 400,
+        assertRejected(send("POST /missing HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"), 400,
                 "400 Bad Request");
     }
 
     @Test
     void httpVersion2InRequestLine() {
-        assertRejected(send("GET / HTTP/2.0\r\nHost: localhost\r\n\r\n"), 505, "505 HTTP Version Not Supported");
+        assertRejected(send("GET /missing HTTP/2.0\r\nHost: localhost\r\n\r\n"), 505, "505 HTTP Version Not Supported");
         server.awaitErrorLog("client sent unsupported HTTP version while reading client request line");
     }
 
     @Test
     void duplicateHostAndInvalidHost() {
-        assertRejected(send("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"), 400, "400 Bad Request");
-        assertRejected(send("GET / HTTP/1.1\r\nHost: a/b\r\n\r\n"), 400, "400 Bad Request");
-        assertRejected(send("GET / HTTP/1.1\r\n\r\n"), 400, "400 Bad Request");
+        assertRejected(send("GET /missing HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"), 400, "400 Bad Request");
+        assertRejected(send("GET /missing HTTP/1.1\r\nHost: a/b\r\n\r\n"), 400, "400 Bad Request");
+        assertRejected(send("GET /missing HTTP/1.1\r\n\r\n"), 400, "400 Bad Request");
     }
 
     @Test
     void invalidChunkSize() {
         // The request (and its broken body) is followed by a pipelined request that must not be served.
-        RawConnection.Result r = send("POST / HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
+        RawConnection.Result r = send("POST /missing HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
                 + "zz\r\nabc\r\n0\r\n\r\n"
                 + "GET /next HTTP/1.1\r\nHost: localhost\r\n\r\n");
         // No handler in this configuration reads the body, so the 404 may go out before the
@@ -159,7 +159,7 @@ class BadRequestTest {
 
     @Test
     void bodyLargerThanClientMaxBodySize() {
-        RawConnection.Result r = send("POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n"
+        RawConnection.Result r = send("POST /missing HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n"
                 + "x".repeat(100));
         assertRejected(r, 413, "413 Request Entity Too Large");
         assertThat(r.response().body()).contains("<center><h1>413 Request Entity Too Large</h1></center>");
@@ -170,9 +170,9 @@ class BadRequestTest {
     void clientHeaderTimeoutClosesAPartialRequest() {
         try (RawConnection slow = RawConnection.open(server.port())) {
             long start = System.nanoTime();
-            slow.send("GET / HTTP/1.1\r\nHost: localhost\r\n");
+            slow.send("GET /missing HTTP/1.1\r\nHost: localhost\r\n");
             // Meanwhile other connections are served.
-            RawConnection.Result other = send("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+            RawConnection.Result other = send("GET /missing HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
             assertThat(other.response().status()).isEqualTo(404);
 
             assertThat(slow.awaitClosed(Duration.ofSeconds(5))).as("closed by the server").isTrue();

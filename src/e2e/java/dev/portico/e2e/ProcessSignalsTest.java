@@ -78,7 +78,7 @@ class ProcessSignalsTest {
         try (TestPrefix prefix = TestPrefix.withConfig(config("one", ""));
              PorticoProcess server = PorticoProcess.start(prefix);
              RawConnection idle = RawConnection.open(server.port())) {
-            idle.send("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
+            idle.send("GET /missing HTTP/1.1\r\nHost: localhost\r\n\r\n");
             assertThat(idle.readResponse().header("Connection")).isEqualTo("keep-alive");
 
             server.signal("QUIT");
@@ -95,9 +95,9 @@ class ProcessSignalsTest {
         try (TestPrefix prefix = TestPrefix.withConfig(config("one", ""));
              PorticoProcess server = PorticoProcess.start(prefix);
              RawConnection busy = RawConnection.open(server.port())) {
-            busy.send("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
+            busy.send("GET /missing HTTP/1.1\r\nHost: localhost\r\n\r\n");
             busy.readResponse();
-            busy.send("GET / HTTP/1.1\r\n"); // a request that never completes
+            busy.send("GET /missing HTTP/1.1\r\n"); // a request that never completes
 
             long start = System.nanoTime();
             server.signal("TERM");
@@ -243,7 +243,7 @@ class ProcessSignalsTest {
             }
             assertThat(prefix.path("logs/error.log")).exists();
 
-            RawConnection.Result r = RawConnection.exchange(server.port(), "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n");
+            RawConnection.Result r = RawConnection.exchange(server.port(), "GET /missing HTTP/1.1\r\nHost: a/b\r\n\r\n");
             assertThat(r.response().status()).isEqualTo(400);
             server.awaitErrorLog("client sent invalid host header while reading client request headers");
             assertThat(prefix.read("logs/error.log.1")).doesNotContain("invalid host header");
