@@ -25,6 +25,14 @@ public final class Main {
 
     public static void main(String[] args) {
         dev.portico.log.NettyLogBridge.install();
+        if (System.getenv("PORTICO_CDS_TRAINING") != null) {
+            try {
+                System.exit(ClassDataTraining.run());
+            } catch (Exception e) {
+                System.err.println("portico: class-data training failed: " + e);
+                System.exit(1);
+            }
+        }
         System.exit(run(args, System.out, System.err));
     }
 
