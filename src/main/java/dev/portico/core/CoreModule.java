@@ -12,6 +12,7 @@ import dev.portico.config.Directive;
 import dev.portico.config.Directive.Arity;
 import dev.portico.config.DirectiveCall;
 import dev.portico.config.Module;
+import dev.portico.config.Slots;
 import java.util.List;
 
 /**
@@ -30,21 +31,9 @@ public final class CoreModule implements Module {
     @Override
     public List<Directive> directives() {
         return List.of(
-                Directive.of("daemon", MAIN, Arity.ONE, c -> {
-                    CoreConf conf = c.conf(CORE);
-                    if (conf.daemon != null) {
-                        throw c.duplicate();
-                    }
-                    conf.daemon = c.flag(0);
-                }),
-                Directive.of("master_process", MAIN, Arity.ONE, c -> {
-                    CoreConf conf = c.conf(CORE);
-                    if (conf.masterProcess != null) {
-                        throw c.duplicate();
-                    }
-                    // One process serves all connections; the flag is accepted for compatibility.
-                    conf.masterProcess = c.flag(0);
-                }),
+                Slots.flag("daemon", MAIN, CORE, c -> c.daemon, (c, v) -> c.daemon = v),
+                // One process serves all connections; the flag is accepted for compatibility.
+                Slots.flag("master_process", MAIN, CORE, c -> c.masterProcess, (c, v) -> c.masterProcess = v),
                 Directive.of("user", MAIN, Arity.ONE_OR_TWO, c -> {
                     CoreConf conf = c.conf(CORE);
                     if (conf.user != null) {

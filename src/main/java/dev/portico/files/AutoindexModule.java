@@ -9,6 +9,7 @@ import dev.portico.config.Directive;
 import dev.portico.config.Directive.Arity;
 import dev.portico.config.DirectiveCall;
 import dev.portico.config.Module;
+import dev.portico.config.Slots;
 import dev.portico.http.Flow;
 import dev.portico.http.HeaderNames;
 import dev.portico.http.HttpConfig;
@@ -68,29 +69,11 @@ public final class AutoindexModule implements Module {
     @Override
     public List<Directive> directives() {
         return List.of(
-                Directive.of("autoindex", Contexts.HTTP_SERVER_LOCATION, Arity.ONE, c -> {
-                    AutoindexConf conf = c.conf(AUTOINDEX);
-                    if (conf.enable != null) {
-                        throw c.duplicate();
-                    }
-                    conf.enable = c.flag(0);
-                }),
+                Slots.flag("autoindex", Contexts.HTTP_SERVER_LOCATION, AUTOINDEX, c -> c.enable, (c, v) -> c.enable = v),
                 Directive.of("autoindex_format", Contexts.HTTP_SERVER_LOCATION, Arity.ONE,
                         AutoindexModule::format),
-                Directive.of("autoindex_localtime", Contexts.HTTP_SERVER_LOCATION, Arity.ONE, c -> {
-                    AutoindexConf conf = c.conf(AUTOINDEX);
-                    if (conf.localtime != null) {
-                        throw c.duplicate();
-                    }
-                    conf.localtime = c.flag(0);
-                }),
-                Directive.of("autoindex_exact_size", Contexts.HTTP_SERVER_LOCATION, Arity.ONE, c -> {
-                    AutoindexConf conf = c.conf(AUTOINDEX);
-                    if (conf.exactSize != null) {
-                        throw c.duplicate();
-                    }
-                    conf.exactSize = c.flag(0);
-                }));
+                Slots.flag("autoindex_localtime", Contexts.HTTP_SERVER_LOCATION, AUTOINDEX, c -> c.localtime, (c, v) -> c.localtime = v),
+                Slots.flag("autoindex_exact_size", Contexts.HTTP_SERVER_LOCATION, AUTOINDEX, c -> c.exactSize, (c, v) -> c.exactSize = v));
     }
 
     /** ngx_conf_set_enum_slot: the value must be one of the names, exactly. */

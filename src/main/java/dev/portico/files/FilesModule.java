@@ -10,6 +10,7 @@ import dev.portico.config.Directive;
 import dev.portico.config.Directive.Arity;
 import dev.portico.config.DirectiveCall;
 import dev.portico.config.Module;
+import dev.portico.config.Slots;
 import dev.portico.config.Values;
 import dev.portico.http.Flow;
 import dev.portico.http.HttpConfig;
@@ -77,29 +78,11 @@ public final class FilesModule implements Module {
                         default -> throw c.error("invalid value \"" + c.arg(0) + "\"");
                     };
                 }),
-                Directive.of("max_ranges", Contexts.HTTP_SERVER_LOCATION, Arity.ONE, c -> {
-                    FilesConf conf = c.conf(FILES);
-                    if (conf.maxRanges != null) {
-                        throw c.duplicate();
-                    }
-                    conf.maxRanges = number(c);
-                }),
+                Slots.slot("max_ranges", Contexts.HTTP_SERVER_LOCATION, FILES, c -> c.maxRanges, (c, v) -> c.maxRanges = v, FilesModule::number),
                 Directive.of("open_file_cache", Contexts.HTTP_SERVER_LOCATION, Arity.ONE_OR_TWO,
                         FilesModule::openFileCache),
-                Directive.of("open_file_cache_valid", Contexts.HTTP_SERVER_LOCATION, Arity.ONE, c -> {
-                    FilesConf conf = c.conf(FILES);
-                    if (conf.openFileCacheValid != null) {
-                        throw c.duplicate();
-                    }
-                    conf.openFileCacheValid = c.seconds(0);
-                }),
-                Directive.of("open_file_cache_min_uses", Contexts.HTTP_SERVER_LOCATION, Arity.ONE, c -> {
-                    FilesConf conf = c.conf(FILES);
-                    if (conf.openFileCacheMinUses != null) {
-                        throw c.duplicate();
-                    }
-                    conf.openFileCacheMinUses = number(c);
-                }),
+                Slots.slot("open_file_cache_valid", Contexts.HTTP_SERVER_LOCATION, FILES, c -> c.openFileCacheValid, (c, v) -> c.openFileCacheValid = v, c -> c.seconds(0)),
+                Slots.slot("open_file_cache_min_uses", Contexts.HTTP_SERVER_LOCATION, FILES, c -> c.openFileCacheMinUses, (c, v) -> c.openFileCacheMinUses = v, FilesModule::number),
                 flag("open_file_cache_errors", (conf, v) -> conf.openFileCacheErrors = v,
                         conf -> conf.openFileCacheErrors),
                 flag("open_file_cache_events", (conf, v) -> conf.openFileCacheEvents = v,

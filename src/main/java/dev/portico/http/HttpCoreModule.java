@@ -19,6 +19,7 @@ import dev.portico.config.Directive;
 import dev.portico.config.Directive.Arity;
 import dev.portico.config.DirectiveCall;
 import dev.portico.config.Module;
+import dev.portico.config.Slots;
 import dev.portico.config.Values;
 import dev.portico.config.syntax.AstDirective;
 import dev.portico.config.syntax.SourceLocation;
@@ -127,13 +128,8 @@ public final class HttpCoreModule implements Module {
                 time("lingering_timeout", (conf, v) -> conf.lingeringTimeout = v, c -> c.lingeringTimeout),
                 Directive.of("keepalive_timeout", HTTP_SERVER_LOCATION, Arity.ONE_OR_TWO,
                         HttpCoreModule::keepaliveTimeout),
-                Directive.of("keepalive_requests", HTTP_SERVER_LOCATION, Arity.ONE, c -> {
-                    HttpCoreConf conf = c.conf(CORE);
-                    if (conf.keepaliveRequests != null) {
-                        throw c.duplicate();
-                    }
-                    conf.keepaliveRequests = c.number(0);
-                }),
+                Slots.number("keepalive_requests", HTTP_SERVER_LOCATION, CORE, c -> c.keepaliveRequests,
+                        (c, v) -> c.keepaliveRequests = v),
                 Directive.of("lingering_close", HTTP_SERVER_LOCATION, Arity.ONE, c -> {
                     String v = c.arg(0);
                     if (!v.equals("on") && !v.equals("off") && !v.equals("always")) {
@@ -169,20 +165,10 @@ public final class HttpCoreModule implements Module {
                 }),
                 Directive.of("client_body_temp_path", HTTP_SERVER_LOCATION, Arity.between(1, 4),
                         c -> c.conf(CORE).clientBodyTempPath = TempPaths.declare(c)),
-                Directive.of("client_header_timeout", HTTP_SERVER, Arity.ONE, c -> {
-                    HttpServerConf s = c.conf(SERVER_CONF);
-                    if (s.clientHeaderTimeout != null) {
-                        throw c.duplicate();
-                    }
-                    s.clientHeaderTimeout = c.millis(0);
-                }),
-                Directive.of("client_header_buffer_size", HTTP_SERVER, Arity.ONE, c -> {
-                    HttpServerConf s = c.conf(SERVER_CONF);
-                    if (s.clientHeaderBufferSize != null) {
-                        throw c.duplicate();
-                    }
-                    s.clientHeaderBufferSize = c.size(0);
-                }),
+                Slots.millis("client_header_timeout", HTTP_SERVER, SERVER_CONF, s -> s.clientHeaderTimeout,
+                        (s, v) -> s.clientHeaderTimeout = v),
+                Slots.size("client_header_buffer_size", HTTP_SERVER, SERVER_CONF, s -> s.clientHeaderBufferSize,
+                        (s, v) -> s.clientHeaderBufferSize = v),
                 Directive.of("large_client_header_buffers", HTTP_SERVER, Arity.TWO, c -> {
                     HttpServerConf s = c.conf(SERVER_CONF);
                     if (s.largeHeaderBuffers != null) {
@@ -195,13 +181,7 @@ public final class HttpCoreModule implements Module {
                     s.largeHeaderBuffers = (int) n;
                     s.largeHeaderBufferSize = c.size(1);
                 }),
-                Directive.of("merge_slashes", HTTP_SERVER, Arity.ONE, c -> {
-                    HttpServerConf s = c.conf(SERVER_CONF);
-                    if (s.mergeSlashes != null) {
-                        throw c.duplicate();
-                    }
-                    s.mergeSlashes = c.flag(0);
-                }),
+                Slots.flag("merge_slashes", HTTP_SERVER, SERVER_CONF, s -> s.mergeSlashes, (s, v) -> s.mergeSlashes = v),
                 Directive.of("underscores_in_headers", HTTP_SERVER, Arity.ONE,
                         c -> c.conf(SERVER_CONF).underscoresInHeaders = c.flag(0)),
                 Directive.of("ignore_invalid_headers", HTTP_SERVER, Arity.ONE,
@@ -232,34 +212,17 @@ public final class HttpCoreModule implements Module {
 
     private static Directive flag(String name, java.util.Set<Context> contexts, BiConsumer<HttpCoreConf, Boolean> set,
                                   Function<HttpCoreConf, Boolean> get) {
-        return Directive.of(name, contexts, Arity.ONE, c -> {
-            HttpCoreConf conf = c.conf(CORE);
-            if (get.apply(conf) != null) {
-                throw c.duplicate();
-            }
-            set.accept(conf, c.flag(0));
-        });
+        return Slots.flag(name, contexts, CORE, get, set);
     }
 
     private static Directive size(String name, BiConsumer<HttpCoreConf, Long> set, Function<HttpCoreConf, Long> get,
                                   boolean offset) {
-        return Directive.of(name, HTTP_SERVER_LOCATION, Arity.ONE, c -> {
-            HttpCoreConf conf = c.conf(CORE);
-            if (get.apply(conf) != null) {
-                throw c.duplicate();
-            }
-            set.accept(conf, offset ? c.offset(0) : c.size(0));
-        });
+        return offset ? Slots.offset(name, HTTP_SERVER_LOCATION, CORE, get, set)
+                : Slots.size(name, HTTP_SERVER_LOCATION, CORE, get, set);
     }
 
     private static Directive time(String name, BiConsumer<HttpCoreConf, Long> set, Function<HttpCoreConf, Long> get) {
-        return Directive.of(name, HTTP_SERVER_LOCATION, Arity.ONE, c -> {
-            HttpCoreConf conf = c.conf(CORE);
-            if (get.apply(conf) != null) {
-                throw c.duplicate();
-            }
-            set.accept(conf, c.millis(0));
-        });
+        return Slots.millis(name, HTTP_SERVER_LOCATION, CORE, get, set);
     }
 
     private static Directive sizing(String name, java.util.Set<Context> contexts) {

@@ -11,6 +11,7 @@ import dev.portico.config.Directive;
 import dev.portico.config.Directive.Arity;
 import dev.portico.config.DirectiveCall;
 import dev.portico.config.Module;
+import dev.portico.config.Slots;
 import dev.portico.http.Flow;
 import dev.portico.http.HttpConfig;
 import dev.portico.http.HttpCoreModule;
@@ -57,20 +58,9 @@ public final class RewriteModule implements Module {
                         c -> c.conf(REWRITE).add(new Steps.Break())),
                 Directive.block("if", Contexts.SERVER_LOCATION, Arity.ONE_OR_MORE, RewriteModule::ifBlock),
                 Directive.of("set", Contexts.SERVER_LOCATION_IFS, Arity.TWO, RewriteModule::set),
-                Directive.of("rewrite_log", FLAG_CONTEXTS, Arity.ONE, c -> {
-                    RewriteConf conf = c.conf(REWRITE);
-                    if (conf.log != null) {
-                        throw c.duplicate();
-                    }
-                    conf.log = c.flag(0);
-                }),
-                Directive.of("uninitialized_variable_warn", FLAG_CONTEXTS, Arity.ONE, c -> {
-                    RewriteConf conf = c.conf(REWRITE);
-                    if (conf.uninitializedVariableWarn != null) {
-                        throw c.duplicate();
-                    }
-                    conf.uninitializedVariableWarn = c.flag(0);
-                })
+                Slots.flag("rewrite_log", FLAG_CONTEXTS, REWRITE, c -> c.log, (c, v) -> c.log = v),
+                Slots.flag("uninitialized_variable_warn", FLAG_CONTEXTS, REWRITE, c -> c.uninitializedVariableWarn,
+                        (c, v) -> c.uninitializedVariableWarn = v)
         );
     }
 
