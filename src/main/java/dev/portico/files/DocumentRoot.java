@@ -116,9 +116,24 @@ public final class DocumentRoot {
                 return new Stat(null, Errno.ENOTDIR);
             }
             return new Stat(attrs, null);
+        } catch (NoSuchFileException e) {
+            return new Stat(null, underAFile(p) ? Errno.ENOTDIR : Errno.ENOENT);
         } catch (IOException e) {
             return new Stat(null, Errno.of(e));
         }
+    }
+
+    /**
+     * True when the nearest existing ancestor of {@code p} is not a directory: the
+     * kernel's ENOTDIR, which newer JDKs report as a missing file.
+     */
+    private static boolean underAFile(Path p) {
+        for (Path a = p.getParent(); a != null; a = a.getParent()) {
+            if (Files.exists(a)) {
+                return !Files.isDirectory(a);
+            }
+        }
+        return false;
     }
 
     /** The path as a {@link Path}, or null when the OS cannot name it (a NUL byte). */
