@@ -146,7 +146,7 @@ class BadRequestTest {
     @Test
     void invalidChunkSize() {
         // The request (and its broken body) is followed by a pipelined request that must not be served.
-        RawConnection.Result r = send("POST / HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
+        RawConnection.Result r = send("POST /missing HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
                 + "zz\r\nabc\r\n0\r\n\r\n"
                 + "GET /next HTTP/1.1\r\nHost: localhost\r\n\r\n");
         // No handler in this configuration reads the body, so the 404 may go out before the
@@ -172,7 +172,7 @@ class BadRequestTest {
             long start = System.nanoTime();
             slow.send("GET / HTTP/1.1\r\nHost: localhost\r\n");
             // Meanwhile other connections are served.
-            RawConnection.Result other = send("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+            RawConnection.Result other = send("GET /missing HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
             assertThat(other.response().status()).isEqualTo(404);
 
             assertThat(slow.awaitClosed(Duration.ofSeconds(5))).as("closed by the server").isTrue();

@@ -106,9 +106,9 @@ class KeepaliveTest {
     @Test
     void keepaliveRequestsClosesAfterTheLastOne() {
         try (RawConnection c = RawConnection.open(server.port(2))) {
-            c.send("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
+            c.send("GET /missing HTTP/1.1\r\nHost: localhost\r\n\r\n");
             assertThat(c.readResponse().header("Connection")).isEqualTo("keep-alive");
-            c.send("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
+            c.send("GET /missing HTTP/1.1\r\nHost: localhost\r\n\r\n");
             RawResponse second = c.readResponse();
             assertThat(second.status()).isEqualTo(404);
             assertThat(second.header("Connection")).isEqualTo("close");
@@ -145,12 +145,12 @@ class KeepaliveTest {
     @Test
     void headHasNoBody() {
         try (RawConnection c = RawConnection.open(server.port(2))) {
-            c.send("HEAD / HTTP/1.1\r\nHost: localhost\r\n\r\n");
+            c.send("HEAD /missing HTTP/1.1\r\nHost: localhost\r\n\r\n");
             RawResponse head = c.readHeadResponse();
             assertThat(head.status()).isEqualTo(404);
             assertThat(head.header("Content-Length")).isEqualTo("154");
             // The next response starts right after the head: there were no body bytes.
-            c.send("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
+            c.send("GET /missing HTTP/1.1\r\nHost: localhost\r\n\r\n");
             RawResponse get = c.readResponse();
             assertThat(get.statusLine()).isEqualTo("HTTP/1.1 404 Not Found");
             assertThat(get.body()).hasSize(154).contains("<title>404 Not Found</title>");
