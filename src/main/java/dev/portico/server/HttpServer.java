@@ -274,8 +274,10 @@ public final class HttpServer {
         for (Map.Entry<Channel, HttpConnectionHandler> e : connections.entrySet()) {
             e.getKey().eventLoop().execute(e.getValue()::closeIfIdle);
         }
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxWaitMillis);
-        while (!connections.isEmpty() && System.nanoTime() < deadline) {
+        // Elapsed time against the limit: a deadline of now + "no limit" would overflow.
+        long start = System.nanoTime();
+        long maxWait = TimeUnit.MILLISECONDS.toNanos(maxWaitMillis);
+        while (!connections.isEmpty() && System.nanoTime() - start < maxWait) {
             try {
                 Thread.sleep(20);
             } catch (InterruptedException ie) {
