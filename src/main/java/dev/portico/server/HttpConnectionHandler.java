@@ -390,8 +390,34 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
         if (body instanceof ResponseBody.Empty) {
             return ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
         }
+        boolean cork = core.tcpNopush() && core.sendfile() && !secure && !chunked && hasFile(body)
+                && ctx.channel() instanceof io.netty.channel.epoll.EpollSocketChannel;
+        if (cork) {
+            // tcp_nopush: as nginx with sendfile, send the head and the file's first bytes in full
+            // packets (TCP_CORK), and uncork once the response is written.
+            ctx.channel().config().setOption(io.netty.channel.epoll.EpollChannelOption.TCP_CORK, true);
+        }
         writePart(body, chunked, core);
-        return ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        ChannelFuture done = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        if (cork) {
+            done.addListener(f -> ctx.channel().config().setOption(
+                    io.netty.channel.epoll.EpollChannelOption.TCP_CORK, false));
+        }
+        return done;
+    }
+
+    private static boolean hasFile(ResponseBody body) {
+        if (body instanceof ResponseBody.FileSlice) {
+            return true;
+        }
+        if (body instanceof ResponseBody.Parts parts) {
+            for (ResponseBody p : parts.parts()) {
+                if (hasFile(p)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private void writePart(ResponseBody body, boolean chunked, HttpCoreConf core) {
