@@ -59,7 +59,7 @@ public final class HttpConnection {
     public String remoteAddress() {
         SocketAddress a = channel.remoteAddress();
         if (a instanceof InetSocketAddress inet) {
-            return inet.getAddress() == null ? inet.getHostString() : inet.getAddress().getHostAddress();
+            return inet.getAddress() == null ? inet.getHostString() : text(inet.getAddress());
         }
         return "unix:";
     }
@@ -72,7 +72,7 @@ public final class HttpConnection {
     public String localAddress() {
         SocketAddress a = channel.localAddress();
         if (a instanceof InetSocketAddress inet) {
-            return inet.getAddress() == null ? inet.getHostString() : inet.getAddress().getHostAddress();
+            return inet.getAddress() == null ? inet.getHostString() : text(inet.getAddress());
         }
         return "unix:";
     }
@@ -80,5 +80,42 @@ public final class HttpConnection {
     public String localPort() {
         SocketAddress a = channel.localAddress();
         return a instanceof InetSocketAddress inet ? Integer.toString(inet.getPort()) : "";
+    }
+
+    /** An IPv6 address as nginx prints it (RFC 5952): the longest run of zero groups as "::". */
+    public static String compressIpv6(String full) {
+        int zone = full.indexOf('%');
+        String address = zone < 0 ? full : full.substring(0, zone);
+        String[] groups = address.split(":");
+        int bestStart = -1;
+        int bestLength = 1;
+        for (int i = 0; i < groups.length; ) {
+            if (!groups[i].equals("0")) {
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j < groups.length && groups[j].equals("0")) {
+                j++;
+            }
+            if (j - i > bestLength) {
+                bestStart = i;
+                bestLength = j - i;
+            }
+            i = j;
+        }
+        if (bestStart < 0) {
+            return address;
+        }
+        String head = String.join(":", java.util.Arrays.copyOfRange(groups, 0, bestStart));
+        String tail = String.join(":", java.util.Arrays.copyOfRange(groups, bestStart + bestLength, groups.length));
+        return head + "::" + tail;
+    }
+
+
+    /** An address as nginx prints it: dotted IPv4, or compressed IPv6 without brackets. */
+    public static String text(java.net.InetAddress address) {
+        String s = address.getHostAddress();
+        return address instanceof java.net.Inet6Address ? compressIpv6(s) : s;
     }
 }

@@ -558,7 +558,7 @@ public final class HttpCoreModule implements Module {
         if (address instanceof InetSocketAddress inet) {
             boolean v6 = inet.getAddress() instanceof java.net.Inet6Address;
             if (spec.wildcard() || spec.bind()) {
-                key = (v6 ? "[" + inet.getAddress().getHostAddress() + "]" : inet.getAddress().getHostAddress())
+                key = (v6 ? "[" + HttpConnection.text(inet.getAddress()) + "]" : inet.getAddress().getHostAddress())
                         + ":" + inet.getPort();
                 socket = sockets.computeIfAbsent(key, k -> new ListenSocket(spec));
             } else {

@@ -65,10 +65,14 @@ public final class HttpServer {
         InetSocketAddress inet = (InetSocketAddress) a;
         String host = inet.getAddress().getHostAddress();
         if (inet.getAddress() instanceof java.net.Inet6Address) {
-            host = "[" + host + "]";
+            host = "[" + dev.portico.http.HttpConnection.compressIpv6(host) + "]";
         }
         return host + ":" + inet.getPort();
     }
+
+    /** IPV6_V6ONLY (IPPROTO_IPV6 = 41, option 26 on Linux), which the JDK does not name. */
+    private static final io.netty.channel.unix.IntegerUnixChannelOption IPV6_V6ONLY =
+            new io.netty.channel.unix.IntegerUnixChannelOption("IPV6_V6ONLY", 41, 26);
 
     /** Binds every socket of {@code config}; on failure nothing stays bound. */
     public synchronized void start(HttpConfig config) throws IOException {
@@ -130,7 +134,7 @@ public final class HttpServer {
         SocketAddress address = socket.address();
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
-                .channel(transport.serverChannel(address))
+                .channelFactory(transport.serverChannelFactory(address))
                 .option(ChannelOption.SO_BACKLOG, spec.backlog())
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childHandler(new ChannelInitializer<Channel>() {
@@ -143,6 +147,10 @@ public final class HttpServer {
         if (!unix) {
             b.option(ChannelOption.SO_REUSEADDR, true);
             b.childOption(ChannelOption.TCP_NODELAY, true);
+            if (((InetSocketAddress) address).getAddress() instanceof java.net.Inet6Address && transport.isEpoll()) {
+                // nginx's ipv6only=on default: [::]:80 takes only IPv6, so that *:80 can be bound beside it.
+                b.option(IPV6_V6ONLY, spec.ipv6Only() == null || spec.ipv6Only() ? 1 : 0);
+            }
             if (spec.reusePort() && transport.isEpoll()) {
                 b.option(EpollChannelOption.SO_REUSEPORT, true);
             }

@@ -50,6 +50,21 @@ final class Transport {
         return unix ? NioServerDomainSocketChannel.class : NioServerSocketChannel.class;
     }
 
+    /**
+     * A factory of listening channels for {@code address}. An IPv4 address gets an
+     * IPv4 socket: Netty's default socket is dual-stack IPv6, on which 0.0.0.0:80
+     * would also take [::]:80 and clash with a separate `listen [::]:80`, as nginx
+     * configurations commonly have both.
+     */
+    io.netty.channel.ChannelFactory<? extends ServerChannel> serverChannelFactory(SocketAddress address) {
+        if (epoll && address instanceof java.net.InetSocketAddress inet
+                && inet.getAddress() instanceof java.net.Inet4Address) {
+            return () -> new EpollServerSocketChannel(io.netty.channel.socket.SocketProtocolFamily.INET);
+        }
+        Class<? extends ServerChannel> type = serverChannel(address);
+        return new io.netty.channel.ReflectiveChannelFactory<>(type);
+    }
+
     /** The address in the form the chosen channel class binds. */
     SocketAddress bindAddress(SocketAddress address) {
         if (!epoll && address instanceof DomainSocketAddress unix) {
