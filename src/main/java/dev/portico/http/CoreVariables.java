@@ -25,6 +25,36 @@ final class CoreVariables {
     private CoreVariables() {
     }
 
+    /**
+     * The time strings of the current second, formatted once a second and shared
+     * by every request (nginx's cached time strings): logging a request does not
+     * format a date.
+     */
+    private static final class CachedTime {
+        private static volatile CachedTime current = new CachedTime(System.currentTimeMillis() / 1000);
+
+        final long second;
+        final String local;
+        final String iso8601;
+
+        private CachedTime(long second) {
+            this.second = second;
+            ZonedDateTime t = ZonedDateTime.ofInstant(Instant.ofEpochSecond(second), ZONE);
+            this.local = t.format(TIME_LOCAL);
+            this.iso8601 = t.format(TIME_ISO);
+        }
+
+        static CachedTime now() {
+            long second = System.currentTimeMillis() / 1000;
+            CachedTime c = current;
+            if (c.second != second) {
+                c = new CachedTime(second);
+                current = c;
+            }
+            return c;
+        }
+    }
+
     static void register() {
         VariableTable.registerBuiltin("host", x -> {
             String h = x.host();
@@ -63,10 +93,8 @@ final class CoreVariables {
             long now = System.currentTimeMillis();
             return (now / 1000) + "." + String.format("%03d", now % 1000);
         });
-        VariableTable.registerBuiltin("time_local",
-                x -> ZonedDateTime.ofInstant(Instant.ofEpochMilli(System.currentTimeMillis()), ZONE).format(TIME_LOCAL));
-        VariableTable.registerBuiltin("time_iso8601",
-                x -> ZonedDateTime.ofInstant(Instant.ofEpochMilli(System.currentTimeMillis()), ZONE).format(TIME_ISO));
+        VariableTable.registerBuiltin("time_local", x -> CachedTime.now().local);
+        VariableTable.registerBuiltin("time_iso8601", x -> CachedTime.now().iso8601);
         VariableTable.registerBuiltin("connection", x -> Long.toString(x.connection().id()));
         VariableTable.registerBuiltin("connection_requests", x -> Integer.toString(x.connectionRequests()));
         VariableTable.registerBuiltin("pid", x -> PID);
