@@ -29,7 +29,7 @@ public final class VariableTable {
 
     /** True when {@code name} is a built-in variable (not a prefix family such as $http_NAME). */
     public static boolean isBuiltin(String name) {
-        return BUILTINS.containsKey(name);
+        return BUILTINS.containsKey(key(name));
     }
 
     /** A family such as $http_NAME: {@code factory} gets the part after the prefix. */
@@ -74,7 +74,7 @@ public final class VariableTable {
 
     /** A per-request storage slot for a variable that {@code set} assigns or a map caches. */
     public int slot(String name) {
-        return slots.computeIfAbsent(name, n -> slots.size());
+        return slots.computeIfAbsent(key(name), n -> slots.size());
     }
 
     public int slotCount() {
@@ -83,15 +83,16 @@ public final class VariableTable {
 
     /** Declares a variable whose value comes from the configuration (set, map, a named capture). */
     public void define(String name, Variable variable) {
-        defined.put(name, variable);
+        defined.put(key(name), variable);
     }
 
     public boolean isDefined(String name) {
-        return defined.containsKey(name);
+        return defined.containsKey(key(name));
     }
 
     /** The variable for {@code name} now, or null if it is unknown. */
     public Variable lookup(String name) {
+        name = key(name);
         Variable v = defined.get(name);
         if (v != null) {
             return v;
@@ -110,6 +111,11 @@ public final class VariableTable {
             }
         }
         return null;
+    }
+
+    /** nginx's variable names are case-insensitive: "$HOST" is "$host". */
+    private static String key(String name) {
+        return name.toLowerCase(java.util.Locale.ROOT);
     }
 
     private static boolean isCaptureNumber(String name) {

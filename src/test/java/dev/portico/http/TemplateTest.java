@@ -29,6 +29,15 @@ class TemplateTest {
     }
 
     @Test
+    void variableNamesAreCaseInsensitive() throws Exception {
+        VariableTable table = new VariableTable();
+        Template t = Template.compile("$Name-${NAME}", table, here);
+        table.define("name", x -> "v");
+        table.resolveAll();
+        assertThat(t.render(null)).isEqualTo("v-v");
+    }
+
+    @Test
     void unknownVariableIsReportedWhereUsed() throws Exception {
         VariableTable table = new VariableTable();
         Template.compile("a$nope", table, here);
