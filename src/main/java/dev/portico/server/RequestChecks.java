@@ -35,6 +35,12 @@ final class RequestChecks {
                     + request.headers().getAll(HttpHeaderNames.HOST).get(1) + "\", previous value: \"Host: "
                     + request.headers().get(HttpHeaderNames.HOST) + "\" while reading client request headers");
         }
+        java.util.List<String> codings = request.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING);
+        if (!codings.isEmpty() && !(codings.size() == 1 && codings.get(0).trim().equalsIgnoreCase("chunked"))) {
+            // Netty accepts a list ending in chunked ("gzip, chunked"); any coding but chunked alone is refused.
+            return new Problem(400, "client sent unknown \"Transfer-Encoding\": \"" + String.join(", ", codings)
+                    + "\" while reading client request headers");
+        }
         String uri = request.uri();
         if (uri.isEmpty() || (uri.charAt(0) != '/' && !uri.regionMatches(true, 0, "http://", 0, 7)
                 && !uri.regionMatches(true, 0, "https://", 0, 8))) {
