@@ -1,0 +1,181 @@
+"""Portico's test back end: a small Flask application for proxy_pass and uwsgi_pass tests.
+
+Runs under Gunicorn (HTTP) and uWSGI (uwsgi protocol or HTTP); see README.md in this folder.
+Depends on Flask and the standard library only. Request bodies are read in chunks and
+responses that can be large are generated chunk by chunk: nothing big is held in memory.
+"""
+
+import hashlib
+import json
+import time
+
+from flask import Flask, Response, request
+
+app = Flask(__name__)
+
+CHUNK = 64 * 1024
+
+# /big's bytes: the byte at offset k is k % 251 (251 is prime, so the pattern does not line up
+# with chunk or buffer sizes). PATTERN holds one chunk plus one period, so any chunk is a slice.
+PERIOD = 251
+PATTERN = bytes(i % PERIOD for i in range(CHUNK + PERIOD))
+
+# CGI variables of the WSGI environ that uwsgi_param / proxy tests look at (None when absent).
+ENVIRON_KEYS = (
+    "REQUEST_METHOD", "REQUEST_URI", "RAW_URI", "PATH_INFO", "SCRIPT_NAME", "QUERY_STRING",
+    "SERVER_NAME", "SERVER_PORT", "SERVER_PROTOCOL", "SERVER_ADDR", "REMOTE_ADDR",
+    "REMOTE_PORT", "CONTENT_TYPE", "CONTENT_LENGTH", "HTTPS", "REQUEST_SCHEME",
+    "DOCUMENT_ROOT", "wsgi.url_scheme",
+)
+
+
+def read_body():
+    """Reads the request body in chunks; returns (length, sha256 hex)."""
+    digest = hashlib.sha256()
+    length = 0
+    stream = request.stream
+    while True:
+        chunk = stream.read(CHUNK)
+        if not chunk:
+            break
+        length += len(chunk)
+        digest.update(chunk)
+    return length, digest.hexdigest()
+
+
+def json_response(obj, status=200):
+    return Response(json.dumps(obj, indent=1, sort_keys=True) + "\n", status=status,
+                    mimetype="application/json")
+
+
+def env_str(value):
+    if value is None or isinstance(value, str):
+        return value
+    return str(value)
+
+
+@app.route("/echo", defaults={"rest": ""},
+           methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+@app.route("/echo/<path:rest>",
+           methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+def echo(rest):
+    env = request.environ
+    length, sha256 = read_body()
+    query = env.get("QUERY_STRING", "")
+    uri = env.get("REQUEST_URI") or env.get("RAW_URI") or (
+        env.get("SCRIPT_NAME", "") + env.get("PATH_INFO", "") + ("?" + query if query else ""))
+    return json_response({
+        "method": request.method,
+        "path": request.path,
+        "uri": uri,
+        "query_string": query,
+        "args": {k: request.args.getlist(k) for k in request.args},
+        "headers": [[k, v] for k, v in request.headers.items()],
+        "remote_addr": env.get("REMOTE_ADDR"),
+        "environ": {k: env_str(env.get(k)) for k in ENVIRON_KEYS},
+        "body_length": length,
+        "body_sha256": sha256,
+    })
+
+
+@app.route("/upload", methods=["POST", "PUT"])
+def upload():
+    length, sha256 = read_body()
+    return json_response({"length": length, "sha256": sha256})
+
+
+@app.route("/big")
+def big():
+    total = int(float(request.args.get("mb", "1")) * 1024 * 1024)
+
+    def generate():
+        sent = 0
+        while sent < total:
+            n = min(CHUNK, total - sent)
+            start = sent % PERIOD
+            yield PATTERN[start:start + n]
+            sent += n
+
+    headers = {}
+    if request.args.get("chunked") not in ("1", "true", "yes"):
+        headers["Content-Length"] = str(total)
+    return Response(generate(), mimetype="application/octet-stream", headers=headers)
+
+
+@app.route("/sleep")
+def sleep():
+    seconds = float(request.args.get("s", "1"))
+    time.sleep(seconds)
+    return json_response({"slept": seconds})
+
+
+@app.route("/status/<int:code>")
+def status(code):
+    """Answers with status `code`, two cookies and Cache-Control; a 3xx gets a Location:
+    ?location=relative (default: /echo/redirected), ?location=absolute (same path with this
+    request's scheme and host) or any other value, used as is."""
+    headers = [
+        ("Set-Cookie", "a=1; Path=/"),
+        ("Set-Cookie", "b=2"),
+        ("Cache-Control", "max-age=60"),
+    ]
+    if 300 <= code < 400:
+        where = request.args.get("location", "relative")
+        if where == "relative":
+            where = "/echo/redirected"
+        elif where == "absolute":
+            where = request.host_url.rstrip("/") + "/echo/redirected"
+        headers.append(("Location", where))
+    if code in (204, 304) or code < 200:
+        body = ""
+    else:
+        body = "status %d\n" % code
+    return Response(body, status=code, headers=headers, mimetype="text/plain")
+
+
+@app.route("/slow")
+def slow():
+    """?chunks=N (default 5) chunks of ?size= bytes (default: a short numbered line), with
+    ?delay=S seconds (default 0.2) before every chunk but the first; no Content-Length."""
+    chunks = int(request.args.get("chunks", "5"))
+    delay = float(request.args.get("delay", "0.2"))
+    size = request.args.get("size")
+
+    def generate():
+        for i in range(chunks):
+            if i:
+                time.sleep(delay)
+            if size is None:
+                yield ("chunk %d\n" % i).encode()
+            else:
+                yield PATTERN[:int(size)] if int(size) <= len(PATTERN) else b"x" * int(size)
+
+    return Response(generate(), mimetype="text/plain")
+
+
+@app.route("/headers")
+def headers():
+    """Every query argument becomes a response header (a repeated name gives several
+    headers), e.g. /headers?X-Accel-Redirect=/internal/f&X-Accel-Buffering=no&X-Secret=1."""
+    response = json_response({k: request.args.getlist(k) for k in request.args})
+    for name in request.args:
+        values = request.args.getlist(name)
+        if name.lower() == "content-type":
+            response.headers["Content-Type"] = values[-1]
+            continue
+        for value in values:
+            response.headers.add(name, value)
+    return response
+
+
+@app.route("/ws")
+def ws():
+    return json_response({"error": "WebSocket is served by ws_echo.py, not by the WSGI app"},
+                         status=501)
+
+
+@app.route("/")
+def index():
+    return json_response({"app": "portico flaskapp", "endpoints": [
+        "/echo[/...]", "/upload", "/big?mb=N[&chunked=1]", "/sleep?s=N", "/status/<code>",
+        "/slow?chunks=N&delay=S", "/headers?Name=value", "ws_echo.py (WebSocket)"]})
