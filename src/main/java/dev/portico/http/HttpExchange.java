@@ -52,6 +52,7 @@ public final class HttpExchange {
     private ResponseWriter writer;
     private RequestBodyConsumer bodyConsumer;
     private java.util.List<Runnable> cleanups;
+    private Object upstream;
 
     public HttpExchange(HttpConnection connection, HttpRequest request, HttpConfig context) {
         this.connection = connection;
@@ -371,6 +372,15 @@ public final class HttpExchange {
             cleanups = new java.util.ArrayList<>(2);
         }
         cleanups.add(action);
+    }
+
+    /** The request's upstream state (nginx's r->upstream), for the $upstream_* variables; null when not proxied. */
+    public Object upstream() {
+        return upstream;
+    }
+
+    public void setUpstream(Object upstream) {
+        this.upstream = upstream;
     }
 
     /** Runs the cleanups once; called by the connection. */

@@ -432,6 +432,11 @@ public final class RequestProcessor {
 
     /** Logs with the request's context appended, as nginx's ngx_http_log_error. */
     public static void logError(HttpExchange x, LogLevel level, String message) {
+        logError(x, level, message, null);
+    }
+
+    /** As {@link #logError(HttpExchange, LogLevel, String)}, with nginx's {@code upstream: "…"} before the host. */
+    public static void logError(HttpExchange x, LogLevel level, String message, String upstream) {
         ErrorLog log = dev.portico.log.ErrorLogModule.forLocation(x.conf());
         if (!log.enabled(level)) {
             return;
@@ -443,6 +448,9 @@ public final class RequestProcessor {
         }
         m.append(", request: \"").append(x.method()).append(' ').append(x.requestUri()).append(' ')
                 .append(x.version().text()).append('"');
+        if (upstream != null) {
+            m.append(", upstream: \"").append(upstream).append('"');
+        }
         String host = x.requestHeaders().get(HttpHeaderNames.HOST);
         if (host != null) {
             m.append(", host: \"").append(host).append('"');
