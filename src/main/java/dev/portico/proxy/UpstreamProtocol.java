@@ -28,6 +28,13 @@ public interface UpstreamProtocol {
      */
     Object encodeRequestHead(HttpExchange x, long bodyLength);
 
+    /**
+     * False when a body of unknown length cannot go as it arrives (HTTP/1.0 has no
+     * chunked coding; uwsgi needs CONTENT_LENGTH): the engine then spools it to a
+     * temporary file first and sends it with its length, as nginx does.
+     */
+    boolean streamsChunkedBody();
+
     /** One piece of the request body, as the encoder installed by {@link #initChannel} takes it. */
     Object encodeBodyPart(ByteBuf part);
 

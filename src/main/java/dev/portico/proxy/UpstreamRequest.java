@@ -51,7 +51,9 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
     private final Peer peer;
     private final UpstreamSettings settings;
     private final Channel client;
-    private final long bodyLength;
+    private long bodyLength;
+    /** A chunked request body being written to a temporary file before connecting, or null. */
+    private RequestBodySpool spool;
 
     private Channel upstream;
     private Stage stage = Stage.CONNECTING;
@@ -92,6 +94,20 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         UpstreamRequest u = new UpstreamRequest(x, protocol, peer, settings);
         x.setUpstream(u);
         x.addCleanup(u::close);
+        if (u.bodyLength < 0 && !protocol.streamsChunkedBody()) {
+            // The length must be known before the head goes out: read the whole body first.
+            try {
+                u.spool = RequestBodySpool.create(x);
+            } catch (java.io.IOException e) {
+                RequestProcessor.logError(x, LogLevel.CRIT, "cannot create temporary file for the request body ("
+                        + e.getMessage() + ")");
+                RequestProcessor.finish(x, 500);
+                return;
+            }
+            x.setBodyConsumer(u);
+            x.writer().continueRequestBody(x);
+            return;
+        }
         if (u.bodyLength != 0) {
             x.setBodyConsumer(u);
             // Nothing can take the body until the upstream connection is up.
@@ -145,6 +161,12 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
             requestSent();
             return;
         }
+        if (spool != null) {
+            upstream.write(spool.handOver());
+            spool = null;
+            requestSent();
+            return;
+        }
         while (!pendingBody.isEmpty()) {
             upstream.write(protocol.encodeBodyPart(pendingBody.poll()));
         }
@@ -188,6 +210,25 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         content.release();
         if (stage == Stage.DONE) {
             data.release();
+            return;
+        }
+        if (spool != null) {
+            try {
+                spool.write(data);
+            } catch (java.io.IOException e) {
+                RequestProcessor.logError(x, LogLevel.CRIT, "write() to a temporary file failed (" + e.getMessage()
+                        + ")");
+                close();
+                releaseClientBody();
+                RequestProcessor.finish(x, 500);
+                return;
+            } finally {
+                data.release();
+            }
+            if (last) {
+                bodyLength = spool.size();
+                connect();
+            }
             return;
         }
         if (stage == Stage.CONNECTING) {
@@ -465,6 +506,10 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         disarm();
         while (!pendingBody.isEmpty()) {
             pendingBody.poll().release();
+        }
+        if (spool != null) {
+            spool.discard();
+            spool = null;
         }
         if (upstream != null && upstream.isOpen()) {
             upstream.close();

@@ -70,6 +70,11 @@ final class HttpProxyProtocol implements UpstreamProtocol {
     }
 
     @Override
+    public boolean streamsChunkedBody() {
+        return conf.httpVersion == 11;
+    }
+
+    @Override
     public Object encodeBodyPart(ByteBuf part) {
         return new DefaultHttpContent(part);
     }

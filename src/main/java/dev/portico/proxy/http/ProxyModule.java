@@ -206,8 +206,7 @@ public final class ProxyModule implements Module {
             throw c.error("host not found in upstream \"" + authority + "\"");
         }
         String proxyHost = port == 80 ? host : host + ":" + port;
-        String base = "http://" + authority;
-        return new ProxyPass(base, Peer.tcp(new InetSocketAddress(address, port)), uri, proxyHost,
+        return new ProxyPass(url, Peer.tcp(new InetSocketAddress(address, port)), uri, proxyHost,
                 Integer.toString(port));
     }
 

@@ -1,0 +1,419 @@
+package dev.portico.proxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.portico.core.Snapshot;
+import dev.portico.log.ErrorLog;
+import dev.portico.log.LogLevel;
+import dev.portico.server.HttpServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * proxy_pass in front of the real Gunicorn: what the application received and
+ * what the client got, on TCP and on a unix socket, including failures.
+ */
+class ProxyPassTest {
+
+    @TempDir
+    static Path dir;
+
+    static Gunicorn app;
+    static HttpServer server;
+    static Snapshot snapshot;
+    static int port;
+    static int deadPort;
+    static Path errorLog;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path appDir = Files.createDirectories(dir.resolve("app"));
+        app = Gunicorn.start(appDir, freePort());
+        port = freePort();
+        deadPort = freePort(); // nothing listens there
+        errorLog = dir.resolve("error.log");
+        Files.createDirectories(dir.resolve("html"));
+        Files.writeString(dir.resolve("html/50x.html"), "custom 50x page\n");
+        Files.writeString(dir.resolve("html/custom404.html"), "custom 404 page\n");
+        String up = "127.0.0.1:" + app.port;
+        String conf = """
+                events {}
+                http {
+                    error_log ERRLOG info;
+                    access_log off;
+                    client_max_body_size 0;
+                    server {
+                        listen 127.0.0.1:PORT;
+                        server_name localhost;
+
+                        location / {
+                            proxy_pass http://UP;
+                            proxy_set_header Host $host;
+                            proxy_set_header X-Real-IP $remote_addr;
+                            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+                            proxy_set_header X-Forwarded-Proto $scheme;
+                        }
+                        location /app/ {
+                            proxy_pass http://UP/echo/;
+                        }
+                        location /unix/ {
+                            proxy_pass http://unix:SOCK:/echo/;
+                        }
+                        location /redir/ {
+                            proxy_pass http://UP/;
+                        }
+                        location /refused/ {
+                            proxy_pass http://127.0.0.1:DEAD;
+                        }
+                        location /refused-page/ {
+                            proxy_pass http://127.0.0.1:DEAD;
+                            error_page 502 504 /50x.html;
+                        }
+                        location /slow/ {
+                            proxy_pass http://UP/;
+                            proxy_read_timeout 1s;
+                        }
+                        location /intercept/ {
+                            proxy_pass http://UP/;
+                            proxy_intercept_errors on;
+                            error_page 404 /custom404.html;
+                        }
+                        location /nobody/ {
+                            proxy_pass http://UP/echo/;
+                            proxy_pass_request_body off;
+                            proxy_pass_request_headers off;
+                            proxy_set_header Connection "";
+                            proxy_hide_header X-App;
+                        }
+                        location = /50x.html { root HTML; }
+                        location = /custom404.html { root HTML; }
+                    }
+                }
+                """.replace("ERRLOG", errorLog.toString()).replace("PORT", Integer.toString(port))
+                .replace("UP", up).replace("DEAD", Integer.toString(deadPort))
+                .replace("SOCK", app.socket.toString()).replace("HTML", dir.resolve("html").toString());
+        Files.createDirectories(dir.resolve("logs"));
+        Path file = dir.resolve("portico.conf");
+        Files.writeString(file, conf);
+        snapshot = Snapshot.load(dir, Snapshot.Source.file(file), null, new ErrorLog.Sink(null, LogLevel.ERROR));
+        snapshot.prepare();
+        server = new HttpServer(1, 256);
+        server.start(snapshot.http());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (server != null) {
+            server.stopNow();
+        }
+        if (snapshot != null) {
+            snapshot.close();
+        }
+        if (app != null) {
+            app.close();
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    static RawClient.Response get(String target, String extraHeaders) throws IOException {
+        try (RawClient c = new RawClient(port)) {
+            c.send("GET " + target + " HTTP/1.1\r\nHost: localhost\r\n" + extraHeaders + "Connection: close\r\n\r\n");
+            return c.read(false);
+        }
+    }
+
+    /** The error log's text once it holds {@code expected} (the log is written by its own thread). */
+    static String logContaining(String expected) throws Exception {
+        String text = "";
+        for (int i = 0; i < 50; i++) {
+            text = Files.exists(errorLog) ? Files.readString(errorLog) : "";
+            if (text.contains(expected)) {
+                return text;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("error log lacks [" + expected + "]:\n" + text);
+    }
+
+    @Test
+    void seedLocationBlockSendsConfiguredHeadersAndHidesHopHeaders() throws Exception {
+        RawClient.Response r = get("/echo/x?a=1", "X-Forwarded-For: 10.0.0.1\r\nTE: trailers\r\n"
+                + "Keep-Alive: timeout=5\r\nX-Custom: kept\r\n");
+        assertEquals(200, r.status());
+        String json = r.text();
+        assertTrue(json.contains("\"method\": \"GET\""), json);
+        assertTrue(json.contains("\"uri\": \"/echo/x?a=1\""), json);
+        assertTrue(json.contains("\"protocol\": \"HTTP/1.0\""), json);
+        assertTrue(json.contains("\"host\": \"localhost\""), json);
+        assertTrue(json.contains("\"x-real-ip\": \"127.0.0.1\""), json);
+        assertTrue(json.contains("\"x-forwarded-for\": \"10.0.0.1, 127.0.0.1\""), json);
+        assertTrue(json.contains("\"x-forwarded-proto\": \"http\""), json);
+        assertTrue(json.contains("\"connection\": \"close\""), json);
+        assertTrue(json.contains("\"x-custom\": \"kept\""), json);
+        assertFalse(json.contains("\"te\""), json);
+        assertFalse(json.contains("\"keep-alive\""), json);
+        assertTrue(json.contains("\"client\": \"127.0.0.1\""), json);
+        // Portico's own Server and Date, once each; Gunicorn's are hidden as nginx hides them.
+        assertEquals(1, r.all("Server").size());
+        assertTrue(r.header("Server").startsWith("portico"), r.header("Server"));
+        assertEquals(1, r.all("Date").size());
+        assertEquals("application/json", r.header("Content-Type"));
+        assertEquals(Integer.toString(r.body().length), r.header("Content-Length"));
+    }
+
+    @Test
+    void uriPartReplacesTheLocationPrefixAndDefaultsApply() throws Exception {
+        RawClient.Response r = get("/app/a%20b/c?x=1", "");
+        assertEquals(200, r.status());
+        String json = r.text();
+        assertTrue(json.contains("\"uri\": \"/echo/a%20b/c?x=1\""), json);
+        // nginx's defaults: Host $proxy_host, Connection close.
+        assertTrue(json.contains("\"host\": \"127.0.0.1:" + app.port + "\""), json);
+        assertTrue(json.contains("\"connection\": \"close\""), json);
+    }
+
+    @Test
+    void unixSocketUpstream() throws Exception {
+        RawClient.Response r = get("/unix/z?q=2", "");
+        assertEquals(200, r.status());
+        assertTrue(r.text().contains("\"uri\": \"/echo/z?q=2\""), r.text());
+        assertTrue(r.text().contains("\"host\": \"localhost\""), r.text());
+    }
+
+    @Test
+    void passRequestBodyAndHeadersOffAndEmptyHeaderValue() throws Exception {
+        try (RawClient c = new RawClient(port)) {
+            c.send("POST /nobody/p HTTP/1.1\r\nHost: localhost\r\nX-Custom: dropped\r\nContent-Length: 5\r\n"
+                    + "Connection: close\r\n\r\nhello");
+            RawClient.Response r = c.read(false);
+            assertEquals(200, r.status());
+            String json = r.text();
+            assertTrue(json.contains("\"method\": \"POST\""), json);
+            assertTrue(json.contains("\"length\": 0"), json);
+            assertFalse(json.contains("x-custom"), json);
+            assertFalse(json.contains("\"connection\""), json);
+        }
+    }
+
+    @Test
+    void twentyMegabyteUploadWithContentLength() throws Exception {
+        byte[] body = new byte[20 << 20];
+        new java.util.Random(7).nextBytes(body);
+        String expected = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
+        try (RawClient c = new RawClient(port)) {
+            c.send("POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Length: " + body.length
+                    + "\r\nConnection: close\r\n\r\n");
+            c.send(body);
+            RawClient.Response r = c.read(false);
+            assertEquals(200, r.status());
+            assertTrue(r.text().contains("\"sha256\": \"" + expected + "\""), r.text());
+            assertTrue(r.text().contains("\"length\": " + body.length), r.text());
+        }
+    }
+
+    @Test
+    void chunkedUploadWithExpectContinue() throws Exception {
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        try (RawClient c = new RawClient(port)) {
+            c.send("POST /upload HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n"
+                    + "Expect: 100-continue\r\nConnection: close\r\n\r\n");
+            RawClient.Response cont = c.read(true);
+            assertEquals(100, cont.status());
+            java.util.Random random = new java.util.Random(11);
+            for (int i = 0; i < 48; i++) {
+                byte[] part = new byte[65536];
+                random.nextBytes(part);
+                sha.update(part);
+                c.send(Integer.toHexString(part.length) + "\r\n");
+                c.send(part);
+                c.send("\r\n");
+            }
+            c.send("0\r\n\r\n");
+            RawClient.Response r = c.read(false);
+            assertEquals(200, r.status());
+            assertTrue(r.text().contains("\"sha256\": \"" + HexFormat.of().formatHex(sha.digest()) + "\""),
+                    r.text());
+        }
+    }
+
+    /** The application's 1 MiB pattern, {@code mb} times. */
+    static String patternDigest(int mb) throws Exception {
+        byte[] pattern = new byte[1 << 20];
+        for (int i = 0; i < pattern.length; i++) {
+            pattern[i] = (byte) i;
+        }
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        for (int i = 0; i < mb; i++) {
+            sha.update(pattern);
+        }
+        return HexFormat.of().formatHex(sha.digest());
+    }
+
+    @Test
+    void twentyMegabyteDownloadWithContentLength() throws Exception {
+        RawClient.Response r = get("/big?mb=20", "");
+        assertEquals(200, r.status());
+        assertEquals(Long.toString(20L << 20), r.header("Content-Length"));
+        assertNull(r.header("Transfer-Encoding"));
+        assertEquals(20L << 20, r.length());
+        assertEquals(patternDigest(20), r.sha256());
+    }
+
+    @Test
+    void closeDelimitedUpstreamBodyIsChunkedToTheClientOnAKeptAliveConnection() throws Exception {
+        try (RawClient c = new RawClient(port)) {
+            c.send("GET /stream?mb=5 HTTP/1.1\r\nHost: localhost\r\n\r\n");
+            RawClient.Response r = c.read(false);
+            assertEquals(200, r.status());
+            assertEquals("chunked", r.header("Transfer-Encoding"));
+            assertEquals(patternDigest(5), r.sha256());
+            assertEquals("keep-alive", r.header("Connection"));
+            c.send("GET /echo/second HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+            RawClient.Response second = c.read(false);
+            assertEquals(200, second.status());
+            assertTrue(second.text().contains("\"uri\": \"/echo/second\""), second.text());
+        }
+    }
+
+    @Test
+    void slowClientStillGetsEverything() throws Exception {
+        // The client reads slowly; the proxy must stop reading the upstream, not buffer 20 MiB.
+        try (RawClient c = new RawClient(port)) {
+            c.send("GET /big?mb=8 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+            Thread.sleep(1500);
+            RawClient.Response r = c.read(false);
+            assertEquals(8L << 20, r.length());
+            assertEquals(patternDigest(8), r.sha256());
+        }
+    }
+
+    @Test
+    void headGetsTheLengthWithoutABody() throws Exception {
+        try (RawClient c = new RawClient(port)) {
+            c.send("HEAD /big?mb=1 HTTP/1.1\r\nHost: localhost\r\n\r\n");
+            RawClient.Response r = c.read(true);
+            assertEquals(200, r.status());
+            assertEquals(Long.toString(1L << 20), r.header("Content-Length"));
+            // The connection stays usable: no body bytes were left on it.
+            c.send("GET /echo/after-head HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+            RawClient.Response next = c.read(false);
+            assertTrue(next.text().contains("/echo/after-head"), next.text());
+        }
+    }
+
+    @Test
+    void noContentAndNotModifiedHaveNoBody() throws Exception {
+        for (String code : new String[] {"204", "304"}) {
+            try (RawClient c = new RawClient(port)) {
+                c.send("GET /status?code=" + code + " HTTP/1.1\r\nHost: localhost\r\n\r\n");
+                RawClient.Response r = c.read(false);
+                assertEquals(Integer.parseInt(code), r.status());
+                assertNull(r.header("Transfer-Encoding"));
+                c.send("GET /echo/next HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+                assertTrue(c.read(false).text().contains("/echo/next"));
+            }
+        }
+    }
+
+    @Test
+    void responseHeadersPassedAndHidden() throws Exception {
+        RawClient.Response r = get("/status?code=201", "");
+        assertEquals(201, r.status());
+        assertEquals(java.util.List.of("a=1; Path=/", "b=2; Path=/"), r.all("Set-Cookie"));
+        assertEquals("no-store", r.header("Cache-Control"));
+        assertEquals("status", r.header("X-App"));
+        assertNull(r.header("X-Accel-Buffering"));
+        assertEquals("status 201", r.text());
+        RawClient.Response hidden = get("/nobody/status", "");
+        assertNull(hidden.header("X-App"));
+    }
+
+    @Test
+    void proxyRedirectDefaultRewritesLocation() throws Exception {
+        RawClient.Response r = get("/redir/status?code=302&location=http://127.0.0.1:" + app.port
+                + "/elsewhere/page", "");
+        assertEquals(302, r.status());
+        assertEquals("http://localhost:" + port + "/redir/elsewhere/page", r.header("Location"));
+        RawClient.Response other = get("/redir/status?code=302&location=http://example.org/x", "");
+        assertEquals("http://example.org/x", other.header("Location"));
+    }
+
+    @Test
+    void refusedConnectionIs502WithNginxLogLine() throws Exception {
+        RawClient.Response r = get("/refused/x?y=1", "");
+        assertEquals(502, r.status());
+        assertTrue(r.text().contains("502 Bad Gateway"), r.text());
+        logContaining("connect() failed (111: Connection refused) while connecting to upstream, client: 127.0.0.1,"
+                + " server: localhost, request: \"GET /refused/x?y=1 HTTP/1.1\", upstream: \"http://127.0.0.1:"
+                + deadPort + "/refused/x?y=1\", host: \"localhost\"");
+    }
+
+    @Test
+    void errorPageServesACustom502Page() throws Exception {
+        RawClient.Response r = get("/refused-page/x", "");
+        assertEquals(502, r.status());
+        assertEquals("custom 50x page\n", r.text());
+    }
+
+    @Test
+    void readTimeoutIs504WithNginxLogLine() throws Exception {
+        long start = System.nanoTime();
+        RawClient.Response r = get("/slow/sleep?s=3", "");
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(504, r.status());
+        assertTrue(millis >= 900 && millis < 2800, "answered after " + millis + " ms");
+        logContaining("upstream timed out (110: Connection timed out) while reading response header from upstream,"
+                + " client: 127.0.0.1, server: localhost, request: \"GET /slow/sleep?s=3 HTTP/1.1\", upstream: \"http://127.0.0.1:"
+                + app.port + "/sleep?s=3\"");
+    }
+
+    @Test
+    void prematureCloseIs502WithNginxLogLine() throws Exception {
+        RawClient.Response r = get("/close", "");
+        assertEquals(502, r.status());
+        logContaining("upstream prematurely closed connection while reading response header from upstream,"
+                + " client: 127.0.0.1, server: localhost, request: \"GET /close HTTP/1.1\"");
+    }
+
+    @Test
+    void interceptErrorsAppliesErrorPageOnlyWhereOneIsDefined() throws Exception {
+        RawClient.Response r = get("/intercept/status?code=404", "");
+        assertEquals(404, r.status());
+        assertEquals("custom 404 page\n", r.text());
+        RawClient.Response passed = get("/intercept/status?code=500", "");
+        assertEquals(500, passed.status());
+        assertEquals("status 500", passed.text());
+    }
+
+    @Test
+    void clientThatGoesAwayDoesNotDisturbTheNextRequest() throws Exception {
+        try (RawClient c = new RawClient(port)) {
+            c.send("GET /big?mb=50 HTTP/1.1\r\nHost: localhost\r\n\r\n");
+            byte[] some = new byte[4096];
+            assertTrue(c.input().read(some) > 0);
+        }
+        RawClient.Response r = get("/echo/after", "");
+        assertEquals(200, r.status());
+        assertNotNull(r.header("Content-Length"));
+        assertTrue(new String(r.body(), StandardCharsets.UTF_8).contains("/echo/after"));
+    }
+}
