@@ -59,6 +59,7 @@ class ProxyPassTest {
                     server {
                         listen 127.0.0.1:PORT;
                         server_name localhost;
+                        proxy_set_header X-From-Server inherited;
 
                         location / {
                             proxy_pass http://UP;
@@ -98,6 +99,15 @@ class ProxyPassTest {
                             proxy_pass_request_headers off;
                             proxy_set_header Connection "";
                             proxy_hide_header X-App;
+                        }
+                        location /vars/ {
+                            proxy_pass http://UP/;
+                            add_header X-Up-Addr $upstream_addr;
+                            add_header X-Up-Status $upstream_status;
+                            add_header X-Up-App $upstream_http_x_app;
+                            add_header X-Up-Connect $upstream_connect_time;
+                            add_header X-Proxy-Host $proxy_host;
+                            add_header X-Proxy-Port $proxy_port;
                         }
                         location = /50x.html { root HTML; }
                         location = /custom404.html { root HTML; }
@@ -172,6 +182,8 @@ class ProxyPassTest {
         assertFalse(json.contains("\"te\""), json);
         assertFalse(json.contains("\"keep-alive\""), json);
         assertTrue(json.contains("\"client\": \"127.0.0.1\""), json);
+        // A level with its own proxy_set_header inherits none from above.
+        assertFalse(json.contains("x-from-server"), json);
         // Portico's own Server and Date, once each; Gunicorn's are hidden as nginx hides them.
         assertEquals(1, r.all("Server").size());
         assertTrue(r.header("Server").startsWith("portico"), r.header("Server"));
@@ -189,6 +201,7 @@ class ProxyPassTest {
         // nginx's defaults: Host $proxy_host, Connection close.
         assertTrue(json.contains("\"host\": \"127.0.0.1:" + app.port + "\""), json);
         assertTrue(json.contains("\"connection\": \"close\""), json);
+        assertTrue(json.contains("\"x-from-server\": \"inherited\""), json);
     }
 
     @Test
@@ -402,6 +415,47 @@ class ProxyPassTest {
         RawClient.Response passed = get("/intercept/status?code=500", "");
         assertEquals(500, passed.status());
         assertEquals("status 500", passed.text());
+    }
+
+    @Test
+    void upstreamAndProxyVariables() throws Exception {
+        RawClient.Response r = get("/vars/status?code=200", "");
+        assertEquals(200, r.status());
+        assertEquals("127.0.0.1:" + app.port, r.header("X-Up-Addr"));
+        assertEquals("200", r.header("X-Up-Status"));
+        assertEquals("status", r.header("X-Up-App"));
+        assertTrue(r.header("X-Up-Connect").matches("\\d+\\.\\d{3}"), r.header("X-Up-Connect"));
+        assertEquals("127.0.0.1:" + app.port, r.header("X-Proxy-Host"));
+        assertEquals(Integer.toString(app.port), r.header("X-Proxy-Port"));
+    }
+
+    @Test
+    void slowUpstreamHoldsTheClientsUploadBack() throws Exception {
+        // The application sleeps before it reads anything: the proxy must stop reading the
+        // client rather than queue the body in memory, so the client's writes block.
+        long total = 256L << 20;
+        java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
+        try (RawClient c = new RawClient(port)) {
+            c.send("POST /sleep?s=3 HTTP/1.1\r\nHost: localhost\r\nContent-Length: " + total
+                    + "\r\nConnection: close\r\n\r\n");
+            Thread writer = new Thread(() -> {
+                byte[] block = new byte[65536];
+                try {
+                    while (written.get() < total) {
+                        c.send(block);
+                        written.addAndGet(block.length);
+                    }
+                } catch (IOException closed) {
+                    // the test is over
+                }
+            });
+            writer.setDaemon(true);
+            writer.start();
+            Thread.sleep(1500);
+            long accepted = written.get();
+            assertTrue(accepted < 64L << 20, "the server took " + accepted + " bytes from a blocked upload");
+        }
+        assertEquals(200, get("/echo/after-upload", "").status());
     }
 
     @Test
