@@ -320,6 +320,22 @@ class ProxyPassTest {
     }
 
     @Test
+    void clientThatDoesNotReadHoldsTheUpstreamBack() throws Exception {
+        // The server runs in this JVM: while the client reads nothing, the proxy must stop
+        // reading the upstream, so Netty's buffers stay far below the 256 MiB response.
+        try (RawClient c = new RawClient(port)) {
+            c.send("GET /big?mb=256 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+            Thread.sleep(2000);
+            io.netty.buffer.ByteBufAllocatorMetric metric =
+                    ((io.netty.buffer.ByteBufAllocatorMetricProvider) io.netty.buffer.ByteBufAllocator.DEFAULT).metric();
+            long used = metric.usedDirectMemory() + metric.usedHeapMemory();
+            assertTrue(used < 64L << 20, "buffers hold " + used + " bytes while the client reads nothing");
+            byte[] head = new byte[16];
+            assertTrue(c.input().read(head) > 0);
+        }
+    }
+
+    @Test
     void headGetsTheLengthWithoutABody() throws Exception {
         try (RawClient c = new RawClient(port)) {
             c.send("HEAD /big?mb=1 HTTP/1.1\r\nHost: localhost\r\n\r\n");
