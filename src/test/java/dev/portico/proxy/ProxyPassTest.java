@@ -38,6 +38,8 @@ class ProxyPassTest {
     static int port;
     static int deadPort;
     static Path errorLog;
+    /** A plain socket standing in for an upstream whose side of the connection the test watches. */
+    static ServerSocket watched;
 
     @BeforeAll
     static void start() throws Exception {
@@ -45,6 +47,7 @@ class ProxyPassTest {
         app = Gunicorn.start(appDir, freePort());
         port = freePort();
         deadPort = freePort(); // nothing listens there
+        watched = new ServerSocket(0, 4, InetAddress.getLoopbackAddress());
         errorLog = dir.resolve("error.log");
         Files.createDirectories(dir.resolve("html"));
         Files.writeString(dir.resolve("html/50x.html"), "custom 50x page\n");
@@ -109,12 +112,16 @@ class ProxyPassTest {
                             add_header X-Proxy-Host $proxy_host;
                             add_header X-Proxy-Port $proxy_port;
                         }
+                        location /watched/ {
+                            proxy_pass http://127.0.0.1:WATCHED;
+                        }
                         location = /50x.html { root HTML; }
                         location = /custom404.html { root HTML; }
                     }
                 }
                 """.replace("ERRLOG", errorLog.toString()).replace("PORT", Integer.toString(port))
                 .replace("UP", up).replace("DEAD", Integer.toString(deadPort))
+                .replace("WATCHED", Integer.toString(watched.getLocalPort()))
                 .replace("SOCK", app.socket.toString()).replace("HTML", dir.resolve("html").toString());
         Files.createDirectories(dir.resolve("logs"));
         Path file = dir.resolve("portico.conf");
@@ -135,6 +142,9 @@ class ProxyPassTest {
         }
         if (app != null) {
             app.close();
+        }
+        if (watched != null) {
+            watched.close();
         }
     }
 
@@ -475,15 +485,32 @@ class ProxyPassTest {
     }
 
     @Test
-    void clientThatGoesAwayDoesNotDisturbTheNextRequest() throws Exception {
+    void clientThatGoesAwayClosesTheUpstreamConnection() throws Exception {
+        // A stand-in upstream that answers with a head and part of a long body, then waits:
+        // when the client leaves, the proxy must close its upstream connection.
         try (RawClient c = new RawClient(port)) {
-            c.send("GET /big?mb=50 HTTP/1.1\r\nHost: localhost\r\n\r\n");
-            byte[] some = new byte[4096];
-            assertTrue(c.input().read(some) > 0);
+            c.send("GET /watched/x HTTP/1.1\r\nHost: localhost\r\n\r\n");
+            watched.setSoTimeout(5000);
+            try (java.net.Socket upstream = watched.accept()) {
+                upstream.setSoTimeout(5000);
+                java.io.InputStream in = upstream.getInputStream();
+                byte[] buf = new byte[4096];
+                StringBuilder head = new StringBuilder();
+                while (!head.toString().contains("\r\n\r\n")) {
+                    int n = in.read(buf);
+                    head.append(new String(buf, 0, n, StandardCharsets.ISO_8859_1));
+                }
+                upstream.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Length: 100000000\r\n\r\n"
+                        + "x".repeat(1000)).getBytes(StandardCharsets.ISO_8859_1));
+                assertEquals(200, c.read(true).status());
+                c.close();
+                long start = System.nanoTime();
+                assertEquals(-1, in.read(buf), "the proxy should have closed the upstream connection");
+                assertTrue(System.nanoTime() - start < 4_000_000_000L);
+            }
         }
         RawClient.Response r = get("/echo/after", "");
         assertEquals(200, r.status());
-        assertNotNull(r.header("Content-Length"));
         assertTrue(new String(r.body(), StandardCharsets.UTF_8).contains("/echo/after"));
     }
 }
