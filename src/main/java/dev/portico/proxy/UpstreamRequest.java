@@ -294,8 +294,13 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
                 }
                 if (msg instanceof HttpResponse head) {
                     if (head.decoderResult().isFailure()) {
-                        fail(502, head.decoderResult().cause() instanceof PrematureChannelClosureException
+                        // Netty's decoder refuses what nginx refuses: header names that are not
+                        // tokens, bad status lines, a head larger than proxy_buffer_size.
+                        Throwable cause = head.decoderResult().cause();
+                        fail(502, cause instanceof PrematureChannelClosureException
                                 ? "upstream prematurely closed connection while reading response header from upstream"
+                                : cause instanceof io.netty.handler.codec.TooLongFrameException
+                                ? "upstream sent too big header while reading response header from upstream"
                                 : "upstream sent invalid header while reading response header from upstream");
                         return;
                     }

@@ -615,9 +615,13 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
                                    ResponseBody body) {
         HttpHeaders h = new DefaultHttpHeaders(false);
         HttpHeaders given = head.headers();
-        h.set(HeaderNames.SERVER, core.serverTokens() ? "portico/" + dev.portico.cli.VersionInfo.VERSION
-                : "portico");
-        h.set(HeaderNames.DATE, dev.portico.files.HttpDates.now());
+        // An upstream's Server or Date that proxy_pass_header lets through takes the place of
+        // ours, as nginx's header filter adds its own only when the response has none.
+        String server = given.get(HeaderNames.SERVER);
+        String date = given.get(HeaderNames.DATE);
+        h.set(HeaderNames.SERVER, server != null ? server
+                : core.serverTokens() ? "portico/" + dev.portico.cli.VersionInfo.VERSION : "portico");
+        h.set(HeaderNames.DATE, date != null ? date : dev.portico.files.HttpDates.now());
         int code = head.status().code();
         boolean bodyAllowed = code >= 200 && code != 204 && code != 304;
         copy(given, h, HeaderNames.CONTENT_TYPE);

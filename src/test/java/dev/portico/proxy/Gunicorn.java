@@ -15,7 +15,7 @@ import java.util.List;
  * Endpoints: /echo... (method, raw URI, headers, client address, body digest as
  * JSON), /big?mb=N (N MiB with Content-Length), /stream?mb=N (no length: chunked
  * or close-delimited), /upload (digest of the body), /sleep?s=N, /status?code=N
- * (Set-Cookie, Cache-Control, X-Accel-Buffering, Location from ?location=),
+ * (Set-Cookie, Cache-Control, X-Accel-Buffering, Location from ?location=, Refresh from ?refresh=),
  * /close (closes the connection before answering).
  */
 final class Gunicorn implements AutoCloseable {
@@ -59,6 +59,9 @@ final class Gunicorn implements AutoCloseable {
                     location = arg(environ, 'location', None)
                     if location:
                         headers.append(('Location', location))
+                    refresh = arg(environ, 'refresh', None)
+                    if refresh:
+                        headers.append(('Refresh', '5; url=' + refresh))
                     start_response(code + ' Whatever', headers)
                     return [('status ' + code).encode()]
                 digest = hashlib.sha256()

@@ -112,6 +112,11 @@ class ProxyPassTest {
                             add_header X-Proxy-Host $proxy_host;
                             add_header X-Proxy-Port $proxy_port;
                         }
+                        location /passhdr/ {
+                            proxy_pass http://UP/;
+                            proxy_pass_header Server;
+                            proxy_redirect http://UP/ http://$host/mapped/;
+                        }
                         location /watched/ {
                             proxy_pass http://127.0.0.1:WATCHED;
                         }
@@ -397,6 +402,22 @@ class ProxyPassTest {
     }
 
     @Test
+    void proxyRedirectDefaultRewritesRefresh() throws Exception {
+        RawClient.Response r = get("/redir/status?code=200&refresh=http://127.0.0.1:" + app.port + "/next", "");
+        assertEquals("5; url=/redir/next", r.header("Refresh"));
+    }
+
+    @Test
+    void explicitProxyRedirectWithVariablesAndPassedServerHeader() throws Exception {
+        RawClient.Response r = get("/passhdr/status?code=301&location=http://127.0.0.1:" + app.port + "/a/b", "");
+        assertEquals(301, r.status());
+        assertEquals("http://localhost/mapped/a/b", r.header("Location"));
+        // proxy_pass_header Server: Gunicorn's Server replaces Portico's, once.
+        assertEquals(1, r.all("Server").size());
+        assertTrue(r.header("Server").startsWith("gunicorn"), r.header("Server"));
+    }
+
+    @Test
     void refusedConnectionIs502WithNginxLogLine() throws Exception {
         RawClient.Response r = get("/refused/x?y=1", "");
         assertEquals(502, r.status());
@@ -482,6 +503,67 @@ class ProxyPassTest {
             assertTrue(accepted < 64L << 20, "the server took " + accepted + " bytes from a blocked upload");
         }
         assertEquals(200, get("/echo/after-upload", "").status());
+    }
+
+    /** Accepts the proxied connection of the watched upstream and reads the request head. */
+    static java.net.Socket acceptWatched() throws IOException {
+        watched.setSoTimeout(5000);
+        java.net.Socket upstream = watched.accept();
+        upstream.setSoTimeout(5000);
+        java.io.InputStream in = upstream.getInputStream();
+        byte[] buf = new byte[4096];
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().contains("\r\n\r\n")) {
+            int n = in.read(buf);
+            if (n < 0) {
+                throw new IOException("proxy closed before a full request head: " + head);
+            }
+            head.append(new String(buf, 0, n, StandardCharsets.ISO_8859_1));
+        }
+        return upstream;
+    }
+
+    @Test
+    void invalidResponseHeaderIs502WithLogLine() throws Exception {
+        try (RawClient c = new RawClient(port)) {
+            c.send("GET /watched/bad HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+            try (java.net.Socket upstream = acceptWatched()) {
+                upstream.getOutputStream().write("HTTP/1.1 200 OK\r\nX\u0001Bad: 1\r\nContent-Length: 0\r\n\r\n"
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                assertEquals(502, c.read(false).status());
+            }
+        }
+        logContaining("upstream sent invalid header while reading response header from upstream,"
+                + " client: 127.0.0.1, server: localhost, request: \"GET /watched/bad HTTP/1.1\", upstream:"
+                + " \"http://127.0.0.1:" + watched.getLocalPort() + "/watched/bad\"");
+    }
+
+    @Test
+    void headerBeyondProxyBufferSizeIs502WithLogLine() throws Exception {
+        try (RawClient c = new RawClient(port)) {
+            c.send("GET /watched/big-head HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+            try (java.net.Socket upstream = acceptWatched()) {
+                upstream.getOutputStream().write(("HTTP/1.1 200 OK\r\nX-Big: " + "z".repeat(8192)
+                        + "\r\nContent-Length: 0\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                assertEquals(502, c.read(false).status());
+            }
+        }
+        logContaining("upstream sent too big header while reading response header from upstream, client: 127.0.0.1,"
+                + " server: localhost, request: \"GET /watched/big-head HTTP/1.1\"");
+    }
+
+    @Test
+    void upstreamClosingMidBodyCutsTheClientsResponseShort() throws Exception {
+        try (RawClient c = new RawClient(port)) {
+            c.send("GET /watched/short HTTP/1.1\r\nHost: localhost\r\n\r\n");
+            try (java.net.Socket upstream = acceptWatched()) {
+                upstream.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n"
+                        + "y".repeat(300)).getBytes(StandardCharsets.ISO_8859_1));
+            }
+            IOException cut = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> c.read(false));
+            assertTrue(cut.getMessage().contains("700 bytes missing"), cut.getMessage());
+        }
+        logContaining("upstream prematurely closed connection while reading upstream, client: 127.0.0.1");
     }
 
     @Test

@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -126,17 +127,36 @@ final class HttpProxyProtocol implements UpstreamProtocol {
         }
     }
 
-    /** proxy_redirect: the first rule whose text starts the Location header replaces that start. */
+    /**
+     * proxy_redirect, on Location and on the URL of Refresh ("5; url=..."): the first
+     * rule whose text starts the URL replaces that start.
+     */
     @Override
     public void rewriteResponseHeaders(HttpExchange x, HttpHeaders headers) {
-        String location = headers.get("Location");
-        if (location == null || conf.redirectRules().isEmpty()) {
+        List<ProxyConf.Redirect> rules = conf.redirectRules();
+        if (rules.isEmpty()) {
             return;
         }
-        for (ProxyConf.Redirect r : conf.redirectRules()) {
+        String location = headers.get("Location");
+        if (location != null) {
+            headers.set("Location", rewrite(x, rules, location));
+        }
+        String refresh = headers.get("Refresh");
+        if (refresh != null) {
+            int url = refresh.toLowerCase(Locale.ROOT).indexOf("url=");
+            if (url >= 0) {
+                headers.set("Refresh", refresh.substring(0, url + 4) + rewrite(x, rules, refresh.substring(url + 4)));
+            }
+        }
+    }
+
+    private String rewrite(HttpExchange x, List<ProxyConf.Redirect> rules, String url) {
+        for (ProxyConf.Redirect r : rules) {
             String from;
             String to;
             if (r == ProxyConf.Redirect.DEFAULT) {
+                // nginx's default: the proxy_pass URL (with the location's name when it has no URI)
+                // becomes the location's name.
                 String name = x.location().name();
                 from = conf.pass.uri() != null ? conf.pass.url() : conf.pass.url() + name;
                 to = name;
@@ -144,10 +164,10 @@ final class HttpProxyProtocol implements UpstreamProtocol {
                 from = r.from().render(x);
                 to = r.to().render(x);
             }
-            if (!from.isEmpty() && location.startsWith(from)) {
-                headers.set("Location", to + location.substring(from.length()));
-                return;
+            if (!from.isEmpty() && url.startsWith(from)) {
+                return to + url.substring(from.length());
             }
         }
+        return url;
     }
 }
