@@ -404,6 +404,11 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
             RequestProcessor.send(x, status, ResponseBody.EMPTY);
             return;
         }
+        if (stage == Stage.SENDING) {
+            // The upstream answered before it had the whole request body: the connection
+            // reads and drops the rest once the response is written, so reading resumes.
+            releaseClientBody();
+        }
         stage = Stage.READING_BODY;
         long length = -1;
         String cl = head.headers().get(HttpHeaderNames.CONTENT_LENGTH);
