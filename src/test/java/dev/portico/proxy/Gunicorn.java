@@ -16,9 +16,9 @@ import java.util.List;
  * JSON), /big?mb=N (N MiB with Content-Length), /stream?mb=N (no length: chunked
  * or close-delimited), /upload (digest of the body), /sleep?s=N, /status?code=N
  * (Set-Cookie, Cache-Control, X-Accel-Buffering, Location from ?location=, Refresh from ?refresh=),
- * /close (closes the connection before answering).
+ * /close (closes the connection before answering). The end-to-end tests use it too.
  */
-final class Gunicorn implements AutoCloseable {
+public final class Gunicorn implements AutoCloseable {
 
     static final String GUNICORN = "/usr/bin/gunicorn";
 
@@ -88,8 +88,8 @@ final class Gunicorn implements AutoCloseable {
             """;
 
     private final Process process;
-    final int port;
-    final Path socket;
+    public final int port;
+    public final Path socket;
 
     private Gunicorn(Process process, int port, Path socket) {
         this.process = process;
@@ -97,7 +97,7 @@ final class Gunicorn implements AutoCloseable {
         this.socket = socket;
     }
 
-    static Gunicorn start(Path dir, int port) throws IOException, InterruptedException {
+    public static Gunicorn start(Path dir, int port) throws IOException, InterruptedException {
         if (!Files.isExecutable(Path.of(GUNICORN))) {
             throw new IllegalStateException(GUNICORN + " is missing: apt-get install gunicorn python3-flask");
         }

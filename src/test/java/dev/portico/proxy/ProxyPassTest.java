@@ -112,6 +112,10 @@ class ProxyPassTest {
                             add_header X-Proxy-Host $proxy_host;
                             add_header X-Proxy-Port $proxy_port;
                         }
+                        location /rw/ {
+                            rewrite ^/rw/(.*)$ /echo/rewritten/$1 break;
+                            proxy_pass http://UP;
+                        }
                         location /passhdr/ {
                             proxy_pass http://UP/;
                             proxy_pass_header Server;
@@ -217,6 +221,13 @@ class ProxyPassTest {
         assertTrue(json.contains("\"host\": \"127.0.0.1:" + app.port + "\""), json);
         assertTrue(json.contains("\"connection\": \"close\""), json);
         assertTrue(json.contains("\"x-from-server\": \"inherited\""), json);
+    }
+
+    @Test
+    void rewrittenUriIsSentEscapedWithItsArguments() throws Exception {
+        RawClient.Response r = get("/rw/a%20b?k=v", "");
+        assertEquals(200, r.status());
+        assertTrue(r.text().contains("\"uri\": \"/echo/rewritten/a%20b?k=v\""), r.text());
     }
 
     @Test

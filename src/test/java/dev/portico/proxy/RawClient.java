@@ -19,10 +19,10 @@ import java.util.Locale;
  * server wrote. Bodies are read by Content-Length, chunked coding or until
  * close; they are digested as they arrive and kept only when small.
  */
-final class RawClient implements AutoCloseable {
+public final class RawClient implements AutoCloseable {
 
-    record Response(int status, List<String[]> headers, byte[] body, long length, String sha256) {
-        String header(String name) {
+    public record Response(int status, List<String[]> headers, byte[] body, long length, String sha256) {
+        public String header(String name) {
             for (String[] h : headers) {
                 if (h[0].equalsIgnoreCase(name)) {
                     return h[1];
@@ -31,7 +31,7 @@ final class RawClient implements AutoCloseable {
             return null;
         }
 
-        List<String> all(String name) {
+        public List<String> all(String name) {
             List<String> out = new ArrayList<>();
             for (String[] h : headers) {
                 if (h[0].equalsIgnoreCase(name)) {
@@ -41,7 +41,7 @@ final class RawClient implements AutoCloseable {
             return out;
         }
 
-        String text() {
+        public String text() {
             return new String(body, StandardCharsets.UTF_8);
         }
     }
@@ -50,19 +50,19 @@ final class RawClient implements AutoCloseable {
     private final InputStream in;
     private final OutputStream out;
 
-    RawClient(int port) throws IOException {
+    public RawClient(int port) throws IOException {
         socket = new Socket(InetAddress.getLoopbackAddress(), port);
         socket.setSoTimeout(20_000);
         in = new BufferedInputStream(socket.getInputStream(), 65536);
         out = socket.getOutputStream();
     }
 
-    void send(String head) throws IOException {
+    public void send(String head) throws IOException {
         out.write(head.getBytes(StandardCharsets.ISO_8859_1));
         out.flush();
     }
 
-    void send(byte[] bytes) throws IOException {
+    public void send(byte[] bytes) throws IOException {
         out.write(bytes);
         out.flush();
     }
@@ -72,7 +72,7 @@ final class RawClient implements AutoCloseable {
     }
 
     /** Reads one response; {@code head} says it answers a HEAD request (no body follows). */
-    Response read(boolean head) throws IOException {
+    public Response read(boolean head) throws IOException {
         String status = line();
         if (status == null) {
             throw new IOException("connection closed before a response");
