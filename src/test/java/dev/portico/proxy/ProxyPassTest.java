@@ -116,6 +116,10 @@ class ProxyPassTest {
                             rewrite ^/rw/(.*)$ /echo/rewritten/$1 break;
                             proxy_pass http://UP;
                         }
+                        location /v11/ {
+                            proxy_pass http://UP/;
+                            proxy_http_version 1.1;
+                        }
                         location /passhdr/ {
                             proxy_pass http://UP/;
                             proxy_pass_header Server;
@@ -436,6 +440,49 @@ class ProxyPassTest {
         logContaining("connect() failed (111: Connection refused) while connecting to upstream, client: 127.0.0.1,"
                 + " server: localhost, request: \"GET /refused/x?y=1 HTTP/1.1\", upstream: \"http://127.0.0.1:"
                 + deadPort + "/refused/x?y=1\", host: \"localhost\"");
+    }
+
+    @Test
+    void bodyOfARequestThatFailsIsDrainedAndTheConnectionKeptAlive() throws Exception {
+        try (RawClient c = new RawClient(port)) {
+            byte[] body = new byte[3 << 20];
+            c.send("POST /refused/with-body HTTP/1.1\r\nHost: localhost\r\nContent-Length: " + body.length
+                    + "\r\n\r\n");
+            c.send(body);
+            RawClient.Response r = c.read(false);
+            assertEquals(502, r.status());
+            assertEquals("keep-alive", r.header("Connection"));
+            c.send("GET /echo/next HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+            assertTrue(c.read(false).text().contains("\"uri\": \"/echo/next\""));
+        }
+    }
+
+    @Test
+    void http11UpstreamGetsAChunkedBodyAsItArrivesAndAnswersChunked() throws Exception {
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        try (RawClient c = new RawClient(port)) {
+            c.send("POST /v11/upload HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n");
+            java.util.Random random = new java.util.Random(5);
+            for (int i = 0; i < 32; i++) {
+                byte[] part = new byte[100_000];
+                random.nextBytes(part);
+                sha.update(part);
+                c.send(Integer.toHexString(part.length) + "\r\n");
+                c.send(part);
+                c.send("\r\n");
+            }
+            c.send("0\r\n\r\n");
+            RawClient.Response r = c.read(false);
+            assertEquals(200, r.status());
+            assertTrue(r.text().contains("\"protocol\": \"HTTP/1.1\""), r.text());
+            assertTrue(r.text().contains("\"transfer-encoding\": \"chunked\""), r.text());
+            assertTrue(r.text().contains("\"sha256\": \"" + HexFormat.of().formatHex(sha.digest()) + "\""),
+                    r.text());
+            c.send("GET /v11/stream?mb=3 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+            RawClient.Response stream = c.read(false);
+            assertEquals("chunked", stream.header("Transfer-Encoding"));
+            assertEquals(patternDigest(3), stream.sha256());
+        }
     }
 
     @Test
