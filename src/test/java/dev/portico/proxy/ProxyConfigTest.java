@@ -88,6 +88,18 @@ class ProxyConfigTest {
     }
 
     @Test
+    void bufferSizesMustFitTogether() {
+        // Checked when levels merge, as nginx (which merges per server: a server must exist).
+        // A bigger proxy_buffer_size alone makes the default busy size (twice it) exceed 7 of 8 4k buffers.
+        assertEquals("\"proxy_busy_buffers_size\" must be less than the size of all \"proxy_buffers\" minus one"
+                + " buffer" + at(0), fails("proxy_buffer_size 128k;\nserver { listen 127.0.0.1:8080; }"));
+        assertEquals("\"proxy_busy_buffers_size\" must be equal to or greater than the maximum of the value of"
+                + " \"proxy_buffer_size\" and one of the \"proxy_buffers\"" + at(1),
+                fails("proxy_buffers 8 8k;\nproxy_busy_buffers_size 4k;\nserver { listen 127.0.0.1:8080; }"));
+        assertEquals("there must be at least 2 \"proxy_buffers\"" + at(0), fails("proxy_buffers 1 8k;\nserver { listen 127.0.0.1:8080; }"));
+    }
+
+    @Test
     void uriPartOnlyInPrefixLocations() {
         assertEquals("\"proxy_pass\" cannot have URI part in location given by regular expression, or inside "
                 + "named location, or inside \"if\" statement, or inside \"limit_except\" block" + at(1),

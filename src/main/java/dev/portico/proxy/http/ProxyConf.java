@@ -45,7 +45,11 @@ final class ProxyConf {
     Long bufferSize;
     Integer buffersNumber;
     Long buffersSize;
-    Long busyBuffersSize;
+    /** As configured; the value in force is {@link #busyBuffersSize}, derived at each level as nginx does. */
+    Long busyBuffersSizeConf;
+    long busyBuffersSize;
+    /** Where the level's buffer sizes were last set, for the consistency errors. */
+    dev.portico.config.syntax.SourceLocation buffersWhere;
     Boolean requestBuffering;
     Boolean interceptErrors;
     List<String> nextUpstream;
@@ -59,7 +63,7 @@ final class ProxyConf {
     Set<String> setHeaderNames;
     UpstreamSettings settings;
 
-    static void merge(ProxyConf parent, ProxyConf child) {
+    static void merge(ProxyConf parent, ProxyConf child) throws dev.portico.config.ConfigException {
         if (child.setHeaders == null) {
             child.setHeaders = parent.setHeaders;
         }
@@ -80,7 +84,8 @@ final class ProxyConf {
             child.buffersNumber = parent.buffersNumber != null ? parent.buffersNumber : 8;
             child.buffersSize = parent.buffersSize != null ? parent.buffersSize : 4096L;
         }
-        child.busyBuffersSize = pick(child.busyBuffersSize, parent.busyBuffersSize, 2 * child.bufferSize);
+        child.busyBuffersSizeConf = pick(child.busyBuffersSizeConf, parent.busyBuffersSizeConf, null);
+        child.buffersWhere = pick(child.buffersWhere, parent.buffersWhere, null);
         child.requestBuffering = pick(child.requestBuffering, parent.requestBuffering, true);
         child.interceptErrors = pick(child.interceptErrors, parent.interceptErrors, false);
         child.nextUpstream = pick(child.nextUpstream, parent.nextUpstream, List.of("error", "timeout"));
@@ -89,7 +94,31 @@ final class ProxyConf {
         child.socketKeepalive = pick(child.socketKeepalive, parent.socketKeepalive, false);
         child.tempPath = pick(child.tempPath, parent.tempPath, null);
         child.maxTempFileSize = pick(child.maxTempFileSize, parent.maxTempFileSize, 1024L * 1024 * 1024);
+        checkBuffers(child);
         child.finish();
+    }
+
+    /** nginx's checks of the buffer sizes against each other (ngx_http_proxy_merge_loc_conf). */
+    private static void checkBuffers(ProxyConf c) throws dev.portico.config.ConfigException {
+        if (c.buffersNumber < 2) {
+            throw new dev.portico.config.ConfigException("there must be at least 2 \"proxy_buffers\"", c.buffersWhere);
+        }
+        long size = Math.max(c.bufferSize, c.buffersSize);
+        c.busyBuffersSize = c.busyBuffersSizeConf != null ? c.busyBuffersSizeConf : 2 * size;
+        if (c.busyBuffersSize < size) {
+            throw new dev.portico.config.ConfigException("\"proxy_busy_buffers_size\" must be equal to or greater than"
+                    + " the maximum of the value of \"proxy_buffer_size\" and one of the \"proxy_buffers\"",
+                    c.buffersWhere);
+        }
+        if (c.busyBuffersSize > (c.buffersNumber - 1) * c.buffersSize) {
+            throw new dev.portico.config.ConfigException("\"proxy_busy_buffers_size\" must be less than the size of all"
+                    + " \"proxy_buffers\" minus one buffer", c.buffersWhere);
+        }
+        if (c.maxTempFileSize != 0 && c.maxTempFileSize < size) {
+            throw new dev.portico.config.ConfigException("\"proxy_max_temp_file_size\" must be equal to zero to disable"
+                    + " temporary files usage or must be equal to or greater than the maximum of the value of"
+                    + " \"proxy_buffer_size\" and one of the \"proxy_buffers\"", c.buffersWhere);
+        }
     }
 
     /** Derived values, computed once per level after the merge. */

@@ -91,11 +91,23 @@ public final class ProxyModule implements Module {
                 Directive.of("proxy_redirect", HTTP_SERVER_LOCATION, Arity.ONE_OR_TWO, ProxyModule::redirect),
                 Slots.flag("proxy_buffering", HTTP_SERVER_LOCATION, PROXY, c -> c.buffering,
                         (c, v) -> c.buffering = v),
-                Slots.size("proxy_buffer_size", HTTP_SERVER_LOCATION, PROXY, c -> c.bufferSize,
-                        (c, v) -> c.bufferSize = v),
+                Directive.of("proxy_buffer_size", HTTP_SERVER_LOCATION, Arity.ONE, c -> {
+                    ProxyConf conf = c.conf(PROXY);
+                    if (conf.bufferSize != null) {
+                        throw c.duplicate();
+                    }
+                    conf.bufferSize = c.size(0);
+                    conf.buffersWhere = c.where();
+                }),
                 Directive.of("proxy_buffers", HTTP_SERVER_LOCATION, Arity.TWO, ProxyModule::buffers),
-                Slots.size("proxy_busy_buffers_size", HTTP_SERVER_LOCATION, PROXY, c -> c.busyBuffersSize,
-                        (c, v) -> c.busyBuffersSize = v),
+                Directive.of("proxy_busy_buffers_size", HTTP_SERVER_LOCATION, Arity.ONE, c -> {
+                    ProxyConf conf = c.conf(PROXY);
+                    if (conf.busyBuffersSizeConf != null) {
+                        throw c.duplicate();
+                    }
+                    conf.busyBuffersSizeConf = c.size(0);
+                    conf.buffersWhere = c.where();
+                }),
                 Slots.flag("proxy_request_buffering", HTTP_SERVER_LOCATION, PROXY, c -> c.requestBuffering,
                         (c, v) -> c.requestBuffering = v),
                 Slots.flag("proxy_intercept_errors", HTTP_SERVER_LOCATION, PROXY, c -> c.interceptErrors,
@@ -255,6 +267,7 @@ public final class ProxyModule implements Module {
         }
         conf.buffersNumber = number;
         conf.buffersSize = size;
+        conf.buffersWhere = c.where();
     }
 
     private static void nextUpstream(DirectiveCall c) throws ConfigException {
