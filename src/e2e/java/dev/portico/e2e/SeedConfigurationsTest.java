@@ -50,8 +50,7 @@ class SeedConfigurationsTest {
      * thing refused, and finally to Outcome.ok(...).
      */
     private static final Map<String, Outcome> EXPECTED = Map.of(
-            "flask-gunicorn-basic.conf", Outcome.emerg(unsupported("proxy_pass"), 12,
-                    "home/yourapp/static"),
+            "flask-gunicorn-basic.conf", Outcome.ok("home/yourapp/static"),
             "flask-gunicorn-tls.conf", Outcome.emerg(LISTEN_SSL, 10,
                     "certs", "www/mirahlabs/frontend/static"),
             "flask-uwsgi.conf", Outcome.emerg(unsupported("upstream"), 5,

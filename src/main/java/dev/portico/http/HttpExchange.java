@@ -51,6 +51,8 @@ public final class HttpExchange {
     private int errStatus;
     private ResponseWriter writer;
     private RequestBodyConsumer bodyConsumer;
+    private java.util.List<Runnable> cleanups;
+    private Object upstream;
 
     public HttpExchange(HttpConnection connection, HttpRequest request, HttpConfig context) {
         this.connection = connection;
@@ -358,6 +360,39 @@ public final class HttpExchange {
 
     public void setBodyConsumer(RequestBodyConsumer consumer) {
         this.bodyConsumer = consumer;
+    }
+
+    /**
+     * Runs {@code action} when the request ends for good or its client goes
+     * away (nginx's ngx_http_cleanup_add): a proxied request closes its
+     * upstream connection there.
+     */
+    public void addCleanup(Runnable action) {
+        if (cleanups == null) {
+            cleanups = new java.util.ArrayList<>(2);
+        }
+        cleanups.add(action);
+    }
+
+    /** The request's upstream state (nginx's r->upstream), for the $upstream_* variables; null when not proxied. */
+    public Object upstream() {
+        return upstream;
+    }
+
+    public void setUpstream(Object upstream) {
+        this.upstream = upstream;
+    }
+
+    /** Runs the cleanups once; called by the connection. */
+    public void runCleanups() {
+        if (cleanups == null) {
+            return;
+        }
+        java.util.List<Runnable> todo = cleanups;
+        cleanups = null;
+        for (Runnable r : todo) {
+            r.run();
+        }
     }
 
     /** The rest of the request body will be read and dropped, as ngx_http_discard_request_body. */

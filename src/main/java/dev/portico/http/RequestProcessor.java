@@ -316,6 +316,20 @@ public final class RequestProcessor {
         sendSpecial(x, status);
     }
 
+    /** True when an error_page of the request's location names {@code status} (proxy_intercept_errors). */
+    public static boolean hasErrorPage(HttpExchange x, int status) {
+        HttpCoreConf core = x.conf().get(HttpCoreModule.CORE);
+        if (x.errorPageDone() && !core.recursiveErrorPages()) {
+            return false;
+        }
+        for (ErrorPage page : core.errorPages()) {
+            if (page.status() == status) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static boolean tryErrorPage(HttpExchange x, int status) {
         HttpCoreConf core = x.conf().get(HttpCoreModule.CORE);
         if (x.errorPageDone() && !core.recursiveErrorPages()) {
@@ -389,7 +403,7 @@ public final class RequestProcessor {
         HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, statusOf(wire), x.responseHeaders());
         if (!head.headers().contains(HttpHeaderNames.CONTENT_LENGTH) && !(body instanceof ResponseBody.Empty
                 && !mayHaveBody(wire))) {
-            if (body != null) {
+            if (body != null && body.length() >= 0) {
                 head.headers().set(HeaderNames.CONTENT_LENGTH, body.length());
             }
         }
@@ -397,7 +411,7 @@ public final class RequestProcessor {
             filter.filter(x, head);
         }
         ResponseBody out = body == null ? ResponseBody.EMPTY : body;
-        if (x.isHead() && out.length() > 0) {
+        if (x.isHead() && out.length() != 0) {
             out.discard();
             out = ResponseBody.EMPTY;
         }
@@ -418,6 +432,11 @@ public final class RequestProcessor {
 
     /** Logs with the request's context appended, as nginx's ngx_http_log_error. */
     public static void logError(HttpExchange x, LogLevel level, String message) {
+        logError(x, level, message, null);
+    }
+
+    /** As {@link #logError(HttpExchange, LogLevel, String)}, with nginx's {@code upstream: "…"} before the host. */
+    public static void logError(HttpExchange x, LogLevel level, String message, String upstream) {
         ErrorLog log = dev.portico.log.ErrorLogModule.forLocation(x.conf());
         if (!log.enabled(level)) {
             return;
@@ -429,6 +448,9 @@ public final class RequestProcessor {
         }
         m.append(", request: \"").append(x.method()).append(' ').append(x.requestUri()).append(' ')
                 .append(x.version().text()).append('"');
+        if (upstream != null) {
+            m.append(", upstream: \"").append(upstream).append('"');
+        }
         String host = x.requestHeaders().get(HttpHeaderNames.HOST);
         if (host != null) {
             m.append(", host: \"").append(host).append('"');

@@ -7,7 +7,8 @@ import java.util.List;
 /**
  * The body of a response that a content handler hands over: nothing, bytes in
  * memory, a slice of an open file (sent with sendfile where the connection
- * allows it), or several of these in order (multipart ranges).
+ * allows it), several of these in order (multipart ranges), or a stream
+ * produced while it is written (a proxied response).
  */
 public sealed interface ResponseBody {
 
@@ -57,6 +58,14 @@ public sealed interface ResponseBody {
                     // Closing a read-only file cannot lose data.
                 }
             }
+        }
+    }
+
+    /** A body produced while it is written; {@code length} is -1 when not known in advance. */
+    record Stream(long length, BodySource source) implements ResponseBody {
+        @Override
+        public void discard() {
+            source.discard();
         }
     }
 

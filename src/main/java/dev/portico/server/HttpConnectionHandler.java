@@ -69,6 +69,10 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
     private ScheduledFuture<?> timer;
     private boolean bytesSinceIdle;
     private boolean readPending;
+    /** The request body's consumer cannot take more (a slow upstream): reads wait for resume. */
+    private boolean bodyPaused;
+    /** The streamed response body being written, or null. */
+    private StreamSink streaming;
     private State state = State.WAITING;
 
     HttpConnectionHandler(HttpServer server, String listenKey, boolean secure) {
@@ -149,6 +153,13 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
             }
             pipelined.clear();
         }
+        if (current != null) {
+            // A proxied request closes its upstream connection: nobody is left to answer.
+            current.runCleanups();
+        }
+        if (streaming != null) {
+            streaming.closed();
+        }
         if (current != null && !responded) {
             // The client went away before its response was sent: nginx's 499.
             current.setStatus(499);
@@ -180,7 +191,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
             return;
         }
         // Keep reading while a request body is being read and dropped, or while idle between requests.
-        if (current == null || !bodyComplete) {
+        if (current == null || (!bodyComplete && !bodyPaused)) {
             read();
         }
     }
@@ -249,6 +260,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
     private void startRequest(HttpRequest request) {
         cancelTimer();
         continueSent = false;
+        bodyPaused = false;
         http = server.currentHttp();
         ListenSocket socket = server.socket(listenKey);
         boolean listenerGone = socket == null;
@@ -341,13 +353,45 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
             if (responded) {
                 requestDone();
             }
-        } else if (!bodyComplete) {
+        } else if (!bodyComplete && !bodyPaused) {
             HttpCoreConf core = x.conf() != null ? x.conf().get(HttpCoreModule.CORE) : null;
             schedule(core == null ? 60_000 : core.clientBodyTimeout(), this::bodyTimedOut);
         }
     }
 
     // ---- ResponseWriter ----
+
+    @Override
+    public void pauseRequestBody(HttpExchange x) {
+        if (x == current && !bodyComplete && !bodyPaused) {
+            bodyPaused = true;
+            if (!responded) {
+                cancelTimer();
+            }
+        }
+    }
+
+    @Override
+    public void resumeRequestBody(HttpExchange x) {
+        if (x == current && bodyPaused) {
+            bodyPaused = false;
+            if (!bodyComplete) {
+                if (!responded) {
+                    schedule(x.conf().get(HttpCoreModule.CORE).clientBodyTimeout(), this::bodyTimedOut);
+                }
+                read();
+            }
+        }
+    }
+
+    @Override
+    public void continueRequestBody(HttpExchange x) {
+        if (x == current && !bodyComplete
+                && HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(x.requestHeaders().get(HttpHeaderNames.EXPECT))) {
+            sendContinue();
+            ctx.flush();
+        }
+    }
 
     @Override
     public void write(HttpExchange x, HttpResponse head, ResponseBody body) {
@@ -374,10 +418,104 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
         x.setKeepAlive(keepAlive);
         x.markHeaderSent(headLength(out));
         ctx.write(out);
+        if (body instanceof ResponseBody.Stream stream) {
+            StreamSink sink = new StreamSink(x, chunked && mayHaveBody(x, out));
+            streaming = sink;
+            sink.done.addListener((ChannelFutureListener) f -> {
+                streaming = null;
+                responseWritten(x, f, sink.written);
+            });
+            ctx.flush();
+            stream.source().start(sink);
+            return;
+        }
         ChannelFuture done = writeBody(x, body, chunked, core);
         done.addListener((ChannelFutureListener) f -> responseWritten(x, f, body.length()));
         if (!ctx.channel().isWritable()) {
             schedule(core.sendTimeout(), this::sendTimedOut);
+        }
+    }
+
+    /** Thrown into a streamed response's promise when its source gave up: no "writev() failed" line. */
+    private static final class BodyAborted extends Exception {
+        BodyAborted() {
+            super("response body aborted by its source", null, false, false);
+        }
+    }
+
+    /** The client side of a streamed body: writes as the source produces, reports writability. */
+    private final class StreamSink implements dev.portico.http.BodySink {
+        final HttpExchange x;
+        final boolean chunked;
+        final io.netty.channel.ChannelPromise done = ctx.newPromise();
+        long written;
+        Runnable onWritable;
+
+        StreamSink(HttpExchange x, boolean chunked) {
+            this.x = x;
+            this.chunked = chunked;
+        }
+
+        @Override
+        public void write(io.netty.buffer.ByteBuf bytes) {
+            if (done.isDone() || !ctx.channel().isActive()) {
+                bytes.release();
+                return;
+            }
+            int n = bytes.readableBytes();
+            if (n == 0) {
+                bytes.release();
+                return;
+            }
+            written += n;
+            ctx.writeAndFlush(chunked ? new DefaultHttpContent(bytes) : bytes);
+            if (!ctx.channel().isWritable()) {
+                schedule(x.conf().get(HttpCoreModule.CORE).sendTimeout(), HttpConnectionHandler.this::sendTimedOut);
+            }
+        }
+
+        @Override
+        public boolean isWritable() {
+            return ctx.channel().isWritable();
+        }
+
+        @Override
+        public void whenWritable(Runnable action) {
+            onWritable = action;
+        }
+
+        void writable() {
+            Runnable r = onWritable;
+            onWritable = null;
+            if (r != null) {
+                r.run();
+            }
+        }
+
+        @Override
+        public void end() {
+            if (done.isDone()) {
+                return;
+            }
+            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> {
+                if (f.isSuccess()) {
+                    done.trySuccess();
+                } else {
+                    done.tryFailure(f.cause());
+                }
+            });
+        }
+
+        @Override
+        public void abort() {
+            x.setKeepAlive(false);
+            done.tryFailure(new BodyAborted());
+        }
+
+        /** The connection closed under the stream. */
+        void closed() {
+            onWritable = null;
+            done.tryFailure(new java.nio.channels.ClosedChannelException());
         }
     }
 
@@ -477,9 +615,13 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
                                    ResponseBody body) {
         HttpHeaders h = new DefaultHttpHeaders(false);
         HttpHeaders given = head.headers();
-        h.set(HeaderNames.SERVER, core.serverTokens() ? "portico/" + dev.portico.cli.VersionInfo.VERSION
-                : "portico");
-        h.set(HeaderNames.DATE, dev.portico.files.HttpDates.now());
+        // An upstream's Server or Date that proxy_pass_header lets through takes the place of
+        // ours, as nginx's header filter adds its own only when the response has none.
+        String server = given.get(HeaderNames.SERVER);
+        String date = given.get(HeaderNames.DATE);
+        h.set(HeaderNames.SERVER, server != null ? server
+                : core.serverTokens() ? "portico/" + dev.portico.cli.VersionInfo.VERSION : "portico");
+        h.set(HeaderNames.DATE, date != null ? date : dev.portico.files.HttpDates.now());
         int code = head.status().code();
         boolean bodyAllowed = code >= 200 && code != 204 && code != 304;
         copy(given, h, HeaderNames.CONTENT_TYPE);
@@ -585,11 +727,15 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
     private void responseWritten(HttpExchange x, ChannelFuture f, long bodyLength) {
         cancelTimer();
         x.markResponseEnd();
-        if (f.isSuccess()) {
+        x.runCleanups();
+        if (f.isSuccess() || f.cause() instanceof BodyAborted) {
             if (!x.isHead()) {
                 x.addBodyBytes(bodyLength);
             }
-        } else {
+        }
+        if (f.cause() instanceof BodyAborted) {
+            x.setKeepAlive(false);
+        } else if (!f.isSuccess()) {
             RequestProcessor.logError(x, LogLevel.INFO, "writev() failed (" + describe(f.cause())
                     + ") while sending to client");
             x.setKeepAlive(false);
@@ -686,6 +832,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
     public void abort(HttpExchange x) {
         responded = true;
         x.markResponseEnd();
+        x.runCleanups();
         logPhase(x);
         state = State.CLOSING;
         ctx.close();
@@ -760,6 +907,9 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         if (ctx.channel().isWritable() && current != null && responded) {
             cancelTimer();
+            if (streaming != null) {
+                streaming.writable();
+            }
         } else if (!ctx.channel().isWritable() && current != null && responded) {
             schedule(current.conf().get(HttpCoreModule.CORE).sendTimeout(), this::sendTimedOut);
         }

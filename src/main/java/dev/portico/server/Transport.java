@@ -16,7 +16,7 @@ import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 
 /** The I/O transport: native epoll where it loads, the JDK's NIO otherwise. */
-final class Transport {
+public final class Transport {
 
     private final boolean epoll;
 
@@ -63,6 +63,28 @@ final class Transport {
         }
         Class<? extends ServerChannel> type = serverChannel(address);
         return new io.netty.channel.ReflectiveChannelFactory<>(type);
+    }
+
+    /**
+     * The class of an outgoing connection (to an upstream) that runs on the event loop of
+     * {@code sibling}, a client connection: a loop of the epoll transport takes epoll channels
+     * only, a NIO loop NIO channels. {@code unix} asks for a unix-domain socket.
+     */
+    public static Class<? extends io.netty.channel.Channel> outgoingChannel(io.netty.channel.Channel sibling,
+                                                                            boolean unix) {
+        boolean epollLoop = sibling instanceof io.netty.channel.unix.UnixChannel;
+        if (epollLoop) {
+            return unix ? io.netty.channel.epoll.EpollDomainSocketChannel.class
+                    : io.netty.channel.epoll.EpollSocketChannel.class;
+        }
+        return unix ? io.netty.channel.socket.nio.NioDomainSocketChannel.class
+                : io.netty.channel.socket.nio.NioSocketChannel.class;
+    }
+
+    /** A unix-socket path in the address form that {@link #outgoingChannel} connects to. */
+    public static SocketAddress unixAddress(io.netty.channel.Channel sibling, String path) {
+        return sibling instanceof io.netty.channel.unix.UnixChannel ? new DomainSocketAddress(path)
+                : UnixDomainSocketAddress.of(path);
     }
 
     /** The address in the form the chosen channel class binds. */

@@ -1,0 +1,585 @@
+package dev.portico.proxy;
+
+import dev.portico.http.BodySink;
+import dev.portico.http.BodySource;
+import dev.portico.http.HttpExchange;
+import dev.portico.http.RequestBodyConsumer;
+import dev.portico.http.RequestProcessor;
+import dev.portico.http.ResponseBody;
+import dev.portico.log.LogLevel;
+import dev.portico.server.Transport;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.handler.codec.PrematureChannelClosureException;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.SocketAddress;
+import java.util.ArrayDeque;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One request's trip to an upstream (nginx's ngx_http_upstream_t): connects on
+ * the client connection's own event loop, sends the request head and streams
+ * the request body, reads the response head, and streams the response body to
+ * the client. Back pressure holds both ways: the client's body is read only as
+ * fast as the upstream takes it (the client connection pauses its reads), and
+ * the upstream is read (auto-read off) only while the client can take more.
+ * Failures before the response head become 502 or 504 with nginx's error-log
+ * line; after it, the client's response is cut short, as nginx does.
+ */
+public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
+
+    private enum Stage { CONNECTING, SENDING, READING_HEAD, READING_BODY, DONE }
+
+    private final HttpExchange x;
+    private final UpstreamProtocol protocol;
+    private final Peer peer;
+    private final UpstreamSettings settings;
+    private final Channel client;
+    private long bodyLength;
+    /** A chunked request body being written to a temporary file before connecting, or null. */
+    private RequestBodySpool spool;
+
+    private Channel upstream;
+    private Stage stage = Stage.CONNECTING;
+    private ScheduledFuture<?> timer;
+    /** Client body pieces that arrived before the upstream connection was up (at most one read's worth). */
+    private final ArrayDeque<ByteBuf> pendingBody = new ArrayDeque<>();
+    private boolean requestBodyEnded;
+    private boolean informational;
+    private BodySink sink;
+
+    private final long startNanos = System.nanoTime();
+    private long connectNanos = -1;
+    private long headerNanos = -1;
+    private long endNanos = -1;
+    private int status;
+    private long responseLength;
+    private HttpHeaders upstreamHeaders;
+
+    private UpstreamRequest(HttpExchange x, UpstreamProtocol protocol, Peer peer, UpstreamSettings settings) {
+        this.x = x;
+        this.protocol = protocol;
+        this.peer = peer;
+        this.settings = settings;
+        this.client = x.connection().channel();
+        this.bodyLength = settings.passRequestBody() ? requestBodyLength(x) : 0;
+    }
+
+    /** The request body's length as the client announced it: -1 chunked, 0 none. */
+    private static long requestBodyLength(HttpExchange x) {
+        if (HttpUtil.isTransferEncodingChunked(x.request())) {
+            return -1;
+        }
+        return HttpUtil.getContentLength(x.request(), 0L);
+    }
+
+    /** Starts proxying {@code x} to {@code peer}; the request's response comes later. */
+    public static void start(HttpExchange x, UpstreamProtocol protocol, Peer peer, UpstreamSettings settings) {
+        UpstreamRequest u = new UpstreamRequest(x, protocol, peer, settings);
+        x.setUpstream(u);
+        x.addCleanup(u::close);
+        if (u.bodyLength < 0 && !protocol.streamsChunkedBody()) {
+            // The length must be known before the head goes out: read the whole body first.
+            try {
+                u.spool = RequestBodySpool.create(x);
+            } catch (java.io.IOException e) {
+                RequestProcessor.logError(x, LogLevel.CRIT, "cannot create temporary file for the request body ("
+                        + e.getMessage() + ")");
+                RequestProcessor.finish(x, 500);
+                return;
+            }
+            x.setBodyConsumer(u);
+            x.writer().continueRequestBody(x);
+            return;
+        }
+        if (u.bodyLength != 0) {
+            x.setBodyConsumer(u);
+            // Nothing can take the body until the upstream connection is up.
+            x.writer().pauseRequestBody(x);
+        }
+        u.connect();
+    }
+
+    private void connect() {
+        boolean unix = peer.isUnix();
+        Bootstrap b = new Bootstrap()
+                .group(client.eventLoop())
+                .channel(Transport.outgoingChannel(client, unix))
+                .option(ChannelOption.AUTO_READ, false)
+                .handler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        protocol.initChannel(ch.pipeline());
+                        ch.pipeline().addLast("upstream", new Inbound());
+                    }
+                });
+        if (!unix) {
+            b.option(ChannelOption.TCP_NODELAY, true);
+            if (settings.socketKeepalive()) {
+                b.option(ChannelOption.SO_KEEPALIVE, true);
+            }
+        }
+        SocketAddress address = unix ? Transport.unixAddress(client, peer.unixPath()) : peer.inet();
+        arm(settings.connectTimeout(), () -> fail(504,
+                "upstream timed out (110: Connection timed out) while connecting to upstream"));
+        ChannelFuture f = b.connect(address);
+        upstream = f.channel();
+        f.addListener(done -> connected(f));
+    }
+
+    private void connected(ChannelFuture f) {
+        if (stage == Stage.DONE) {
+            f.channel().close();
+            return;
+        }
+        if (!f.isSuccess()) {
+            String where = peer.isUnix() ? "connect() to " + peer.name() + " failed (" : "connect() failed (";
+            fail(502, where + errno(f.cause()) + ") while connecting to upstream");
+            return;
+        }
+        disarm();
+        connectNanos = System.nanoTime();
+        stage = Stage.SENDING;
+        upstream.write(protocol.encodeRequestHead(x, bodyLength));
+        if (bodyLength == 0) {
+            requestSent();
+            return;
+        }
+        if (spool != null) {
+            upstream.write(spool.handOver());
+            spool = null;
+            requestSent();
+            return;
+        }
+        while (!pendingBody.isEmpty()) {
+            upstream.write(protocol.encodeBodyPart(pendingBody.poll()));
+        }
+        if (requestBodyEnded) {
+            requestSent();
+            return;
+        }
+        upstream.flush();
+        upstream.read(); // an upstream may answer before it has the whole body
+        x.writer().continueRequestBody(x);
+        if (upstream.isWritable()) {
+            x.writer().resumeRequestBody(x);
+        } else {
+            armSendTimer();
+        }
+    }
+
+    /** The errno text nginx prints for a failed connect. */
+    private static String errno(Throwable cause) {
+        String m = String.valueOf(cause.getMessage());
+        if (m.contains("Connection refused")) {
+            return "111: Connection refused";
+        }
+        if (m.contains("No such file")) {
+            return "2: No such file or directory";
+        }
+        if (m.contains("Permission denied")) {
+            return "13: Permission denied";
+        }
+        if (m.contains("No route")) {
+            return "113: No route to host";
+        }
+        return m;
+    }
+
+    // ---- request body, from the client ----
+
+    @Override
+    public void onContent(HttpExchange exchange, HttpContent content, boolean last) {
+        ByteBuf data = content.content().retain();
+        content.release();
+        if (stage == Stage.DONE) {
+            data.release();
+            return;
+        }
+        if (spool != null) {
+            try {
+                spool.write(data);
+            } catch (java.io.IOException e) {
+                RequestProcessor.logError(x, LogLevel.CRIT, "write() to a temporary file failed (" + e.getMessage()
+                        + ")");
+                close();
+                releaseClientBody();
+                RequestProcessor.finish(x, 500);
+                return;
+            } finally {
+                data.release();
+            }
+            if (last) {
+                bodyLength = spool.size();
+                connect();
+            }
+            return;
+        }
+        if (stage == Stage.CONNECTING) {
+            pendingBody.add(data);
+            requestBodyEnded = last;
+            return;
+        }
+        if (data.isReadable()) {
+            upstream.write(protocol.encodeBodyPart(data));
+        } else {
+            data.release();
+        }
+        if (last) {
+            requestSent();
+            return;
+        }
+        upstream.flush();
+        if (!upstream.isWritable()) {
+            // A slow upstream: stop reading the client until the upstream drains.
+            x.writer().pauseRequestBody(x);
+            armSendTimer();
+        }
+    }
+
+    private void armSendTimer() {
+        arm(settings.sendTimeout(), () -> fail(504,
+                "upstream timed out (110: Connection timed out) while sending request to upstream"));
+    }
+
+    /** The whole request is written: from now on proxy_read_timeout runs until the response head. */
+    private void requestSent() {
+        upstream.writeAndFlush(protocol.encodeRequestEnd());
+        if (stage == Stage.SENDING) {
+            stage = Stage.READING_HEAD;
+        }
+        if (stage == Stage.READING_HEAD) {
+            read();
+        }
+    }
+
+    // ---- response, from the upstream ----
+
+    private void read() {
+        if (stage == Stage.DONE || !upstream.isActive()) {
+            return;
+        }
+        if (stage == Stage.READING_HEAD) {
+            arm(settings.readTimeout(), () -> fail(504,
+                    "upstream timed out (110: Connection timed out) while reading response header from upstream"));
+        } else if (stage == Stage.READING_BODY) {
+            arm(settings.readTimeout(), () -> failBody(
+                    "upstream timed out (110: Connection timed out) while reading upstream"));
+        }
+        upstream.read();
+    }
+
+    private final class Inbound extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            try {
+                if (stage == Stage.DONE) {
+                    return;
+                }
+                if (msg instanceof HttpResponse head) {
+                    if (head.decoderResult().isFailure()) {
+                        // Netty's decoder refuses what nginx refuses: header names that are not
+                        // tokens, bad status lines, a head larger than proxy_buffer_size.
+                        Throwable cause = head.decoderResult().cause();
+                        fail(502, cause instanceof PrematureChannelClosureException
+                                ? "upstream prematurely closed connection while reading response header from upstream"
+                                : cause instanceof io.netty.handler.codec.TooLongFrameException
+                                ? "upstream sent too big header while reading response header from upstream"
+                                : "upstream sent invalid header while reading response header from upstream");
+                        return;
+                    }
+                    int code = head.status().code();
+                    if (code >= 100 && code < 200 && code != 101) {
+                        informational = true; // "100 Continue" and the like: the real head follows
+                        return;
+                    }
+                    responseHead(head);
+                }
+                if (msg instanceof HttpContent content) {
+                    if (informational) {
+                        informational = !(content instanceof LastHttpContent);
+                        return;
+                    }
+                    responseContent(content);
+                }
+            } finally {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            if (stage == Stage.READING_BODY && sink != null) {
+                if (sink.isWritable()) {
+                    read();
+                } else {
+                    // A slow client: the upstream waits in its socket until the client drains.
+                    disarm();
+                    sink.whenWritable(UpstreamRequest.this::read);
+                }
+            } else if (stage == Stage.READING_HEAD || stage == Stage.SENDING) {
+                if (stage == Stage.READING_HEAD) {
+                    read();
+                } else {
+                    upstream.read();
+                }
+            }
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            if (ctx.channel().isWritable() && stage == Stage.SENDING) {
+                disarm();
+                x.writer().resumeRequestBody(x);
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (stage == Stage.SENDING || stage == Stage.READING_HEAD) {
+                fail(502, "upstream prematurely closed connection while reading response header from upstream");
+            } else if (stage == Stage.READING_BODY) {
+                failBody("upstream prematurely closed connection while reading upstream");
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            String what = cause instanceof java.io.IOException ? "recv() failed (" + errnoOfReset(cause) + ")"
+                    : "upstream sent invalid response (" + cause.getMessage() + ")";
+            if (stage == Stage.READING_BODY) {
+                failBody(what + " while reading upstream");
+            } else if (stage != Stage.DONE) {
+                fail(502, what + " while reading response header from upstream");
+            }
+        }
+    }
+
+    private static String errnoOfReset(Throwable cause) {
+        String m = String.valueOf(cause.getMessage());
+        return m.contains("reset") ? "104: Connection reset by peer" : m;
+    }
+
+    private void responseHead(HttpResponse head) {
+        disarm();
+        headerNanos = System.nanoTime();
+        status = head.status().code();
+        upstreamHeaders = head.headers();
+        if (settings.interceptErrors() && status >= 300 && RequestProcessor.hasErrorPage(x, status)) {
+            // proxy_intercept_errors: the location's error_page answers instead of the upstream.
+            finishUpstream();
+            releaseClientBody();
+            RequestProcessor.finish(x, status);
+            return;
+        }
+        HttpHeaders out = x.responseHeaders();
+        out.clear();
+        for (Map.Entry<String, String> e : head.headers()) {
+            String name = e.getKey().toLowerCase(Locale.ROOT);
+            if (!HOP_BY_HOP.contains(name) && !settings.hiddenHeaders().contains(name)) {
+                out.add(e.getKey(), e.getValue());
+            }
+        }
+        protocol.rewriteResponseHeaders(x, out);
+        boolean noBody = x.isHead() || status == 204 || status == 304;
+        if (noBody) {
+            finishUpstream();
+            releaseClientBody();
+            RequestProcessor.send(x, status, ResponseBody.EMPTY);
+            return;
+        }
+        if (stage == Stage.SENDING) {
+            // The upstream answered before it had the whole request body: the connection
+            // reads and drops the rest once the response is written, so reading resumes.
+            releaseClientBody();
+        }
+        stage = Stage.READING_BODY;
+        long length = -1;
+        String cl = head.headers().get(HttpHeaderNames.CONTENT_LENGTH);
+        if (cl != null) {
+            try {
+                length = Long.parseLong(cl.trim());
+            } catch (NumberFormatException e) {
+                length = -1;
+            }
+        }
+        RequestProcessor.send(x, status, new ResponseBody.Stream(length, this));
+    }
+
+    /** Response headers that describe the upstream connection, not the response (nginx drops them too). */
+    private static final java.util.Set<String> HOP_BY_HOP = java.util.Set.of("connection", "keep-alive",
+            "transfer-encoding", "upgrade", "proxy-connection");
+
+    private void responseContent(HttpContent content) {
+        if (stage != Stage.READING_BODY) {
+            return;
+        }
+        boolean last = content instanceof LastHttpContent;
+        if (last && content.decoderResult().isFailure()) {
+            failBody("upstream prematurely closed connection while reading upstream");
+            return;
+        }
+        disarm();
+        ByteBuf data = content.content();
+        responseLength += data.readableBytes();
+        if (sink != null && data.isReadable()) {
+            sink.write(data.retain());
+        }
+        if (last) {
+            finishUpstream();
+            if (sink != null) {
+                sink.end();
+            }
+        }
+    }
+
+    // ---- BodySource: the client connection pulls the response body ----
+
+    @Override
+    public void start(BodySink sink) {
+        this.sink = sink;
+        read();
+    }
+
+    @Override
+    public void discard() {
+        close();
+    }
+
+    // ---- endings ----
+
+    /** A failure before the client got a response head: 502 or 504, logged as nginx does. */
+    private void fail(int code, String message) {
+        if (stage == Stage.DONE) {
+            return;
+        }
+        status = code;
+        RequestProcessor.logError(x, LogLevel.ERROR, message, upstreamUrl());
+        finishUpstream();
+        if (x.headerSent()) {
+            if (sink != null) {
+                sink.abort();
+            }
+            return;
+        }
+        releaseClientBody();
+        RequestProcessor.finish(x, code);
+    }
+
+    /** A failure while the body streams: the head is out, so the client's response is cut short. */
+    private void failBody(String message) {
+        if (stage == Stage.DONE) {
+            return;
+        }
+        RequestProcessor.logError(x, LogLevel.ERROR, message, upstreamUrl());
+        finishUpstream();
+        if (sink != null) {
+            sink.abort();
+        }
+    }
+
+    /** The client's unread body is now read and dropped by the connection. */
+    private void releaseClientBody() {
+        x.discardRequestBody();
+        x.writer().resumeRequestBody(x);
+    }
+
+    /** The upstream's part is over: no keepalive pool yet, so its connection closes. */
+    private void finishUpstream() {
+        stage = Stage.DONE;
+        endNanos = System.nanoTime();
+        close();
+    }
+
+    /** Closes the upstream connection and gives back what is held; the client is gone or served. */
+    private void close() {
+        if (stage != Stage.DONE) {
+            stage = Stage.DONE;
+            endNanos = System.nanoTime();
+        }
+        disarm();
+        while (!pendingBody.isEmpty()) {
+            pendingBody.poll().release();
+        }
+        if (spool != null) {
+            spool.discard();
+            spool = null;
+        }
+        if (upstream != null && upstream.isOpen()) {
+            upstream.close();
+        }
+    }
+
+    private void arm(long millis, Runnable action) {
+        disarm();
+        timer = client.eventLoop().schedule(action, millis, TimeUnit.MILLISECONDS);
+    }
+
+    private void disarm() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+    }
+
+    /** The upstream as nginx's error log shows it: "http://127.0.0.1:8000/path", "http://unix:/s.sock:/path". */
+    private String upstreamUrl() {
+        return protocol.scheme() + "://" + peer.name() + (peer.isUnix() ? ":" : "") + protocol.requestTarget(x);
+    }
+
+    // ---- what the $upstream_* variables show ----
+
+    public String address() {
+        return peer.name();
+    }
+
+    /** $upstream_status: the upstream's status, or 502/504 when it failed before one. */
+    public String statusText() {
+        return status == 0 ? null : Integer.toString(status);
+    }
+
+    public String connectTime() {
+        return seconds(connectNanos);
+    }
+
+    public String headerTime() {
+        return seconds(headerNanos);
+    }
+
+    public String responseTime() {
+        return seconds(endNanos >= 0 ? endNanos : System.nanoTime());
+    }
+
+    public String responseLength() {
+        return Long.toString(responseLength);
+    }
+
+    /** A response header as the upstream sent it ($upstream_http_NAME), or null. */
+    public String upstreamHeader(String name) {
+        return upstreamHeaders == null ? null : upstreamHeaders.get(name);
+    }
+
+    private String seconds(long at) {
+        if (at < 0) {
+            return "-";
+        }
+        long millis = (at - startNanos) / 1_000_000;
+        return String.format(Locale.ROOT, "%d.%03d", millis / 1000, millis % 1000);
+    }
+}

@@ -1,0 +1,173 @@
+package dev.portico.proxy.http;
+
+import dev.portico.http.HttpExchange;
+import dev.portico.proxy.UpstreamProtocol;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/** HTTP/1.0 and 1.1 to the upstream, as ngx_http_proxy_module builds and reads it. */
+final class HttpProxyProtocol implements UpstreamProtocol {
+
+    /** Request headers the proxy always decides itself (nginx's built-in proxy_set_header list). */
+    private static final Set<String> OWN_HEADERS = Set.of("host", "connection", "content-length",
+            "transfer-encoding", "te", "keep-alive", "expect", "upgrade");
+
+    private final ProxyConf conf;
+
+    HttpProxyProtocol(ProxyConf conf) {
+        this.conf = conf;
+    }
+
+    @Override
+    public String scheme() {
+        return "http";
+    }
+
+    @Override
+    public void initChannel(ChannelPipeline pipeline) {
+        // The response head must fit in proxy_buffer_size, as nginx requires.
+        int headSize = (int) Math.min(Integer.MAX_VALUE, conf.bufferSize);
+        pipeline.addLast("codec", new HttpClientCodec(headSize, headSize, 16 * 1024));
+    }
+
+    @Override
+    public Object encodeRequestHead(HttpExchange x, long bodyLength) {
+        HttpHeaders h = new DefaultHttpHeaders(false);
+        for (ProxyConf.HeaderSetting s : conf.effectiveHeaders) {
+            String value = s.value().get(x);
+            value = value == null ? "" : value;
+            if (!value.isEmpty()) {
+                h.add(s.name(), value);
+            }
+        }
+        if (bodyLength > 0) {
+            h.set("Content-Length", Long.toString(bodyLength));
+        } else if (bodyLength < 0) {
+            h.set("Transfer-Encoding", "chunked");
+        }
+        if (conf.passRequestHeaders) {
+            for (Map.Entry<String, String> e : x.requestHeaders()) {
+                String name = e.getKey().toLowerCase(Locale.ROOT);
+                if (!OWN_HEADERS.contains(name) && !conf.setHeaderNames.contains(name)) {
+                    h.add(e.getKey(), e.getValue());
+                }
+            }
+        }
+        HttpVersion version = conf.httpVersion == 11 ? HttpVersion.HTTP_1_1 : HttpVersion.HTTP_1_0;
+        return new DefaultHttpRequest(version, HttpMethod.valueOf(x.method()), requestTarget(x), h);
+    }
+
+    @Override
+    public boolean streamsChunkedBody() {
+        return conf.httpVersion == 11;
+    }
+
+    @Override
+    public Object encodeBodyPart(ByteBuf part) {
+        return new DefaultHttpContent(part);
+    }
+
+    @Override
+    public Object encodeRequestEnd() {
+        return LastHttpContent.EMPTY_LAST_CONTENT;
+    }
+
+    /**
+     * nginx's choice of URI: without a URI part in proxy_pass, the client's
+     * request target as it came (unless a rewrite or redirect changed the URI:
+     * then the escaped $uri and $args); with one, the location's prefix of
+     * $uri replaced by that URI.
+     */
+    @Override
+    public String requestTarget(HttpExchange x) {
+        ProxyPass pass = conf.pass;
+        if (pass.uri() == null && !x.isInternal() && x.requestUri().startsWith("/")) {
+            return x.requestUri();
+        }
+        String uri = x.uri();
+        String prefix = "";
+        if (pass.uri() != null) {
+            prefix = pass.uri();
+            String name = x.location().name();
+            if (uri.startsWith(name)) {
+                uri = uri.substring(name.length());
+            }
+        }
+        StringBuilder sb = new StringBuilder(prefix.length() + uri.length() + 16).append(prefix);
+        escape(uri, sb);
+        if (x.args() != null) {
+            sb.append('?').append(x.args());
+        }
+        return sb.toString();
+    }
+
+    /** nginx's ngx_escape_uri(NGX_ESCAPE_URI): space, "#", "%", "?", controls and non-ASCII as %XX. */
+    private static void escape(String uri, StringBuilder out) {
+        for (byte b : uri.getBytes(StandardCharsets.UTF_8)) {
+            int c = b & 0xff;
+            if (c <= 0x20 || c >= 0x7f || c == '#' || c == '%' || c == '?') {
+                out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
+            } else {
+                out.append((char) c);
+            }
+        }
+    }
+
+    /**
+     * proxy_redirect, on Location and on the URL of Refresh ("5; url=..."): the first
+     * rule whose text starts the URL replaces that start.
+     */
+    @Override
+    public void rewriteResponseHeaders(HttpExchange x, HttpHeaders headers) {
+        List<ProxyConf.Redirect> rules = conf.redirectRules();
+        if (rules.isEmpty()) {
+            return;
+        }
+        String location = headers.get("Location");
+        if (location != null) {
+            headers.set("Location", rewrite(x, rules, location));
+        }
+        String refresh = headers.get("Refresh");
+        if (refresh != null) {
+            int url = refresh.toLowerCase(Locale.ROOT).indexOf("url=");
+            if (url >= 0) {
+                headers.set("Refresh", refresh.substring(0, url + 4) + rewrite(x, rules, refresh.substring(url + 4)));
+            }
+        }
+    }
+
+    private String rewrite(HttpExchange x, List<ProxyConf.Redirect> rules, String url) {
+        for (ProxyConf.Redirect r : rules) {
+            String from;
+            String to;
+            if (r == ProxyConf.Redirect.DEFAULT) {
+                // nginx's default: the proxy_pass URL (with the location's name when it has no URI)
+                // becomes the location's name.
+                String name = x.location().name();
+                from = conf.pass.uri() != null ? conf.pass.url() : conf.pass.url() + name;
+                to = name;
+            } else {
+                from = r.from().render(x);
+                to = r.to().render(x);
+            }
+            if (!from.isEmpty() && url.startsWith(from)) {
+                return to + url.substring(from.length());
+            }
+        }
+        return url;
+    }
+}

@@ -1,0 +1,306 @@
+package dev.portico.proxy.http;
+
+import static dev.portico.config.Contexts.HTTP_SERVER_LOCATION;
+
+import dev.portico.config.ConfKey;
+import dev.portico.config.ConfLevel;
+import dev.portico.config.ConfigException;
+import dev.portico.config.Contexts;
+import dev.portico.config.Directive;
+import dev.portico.config.Directive.Arity;
+import dev.portico.config.DirectiveCall;
+import dev.portico.config.Module;
+import dev.portico.config.Slots;
+import dev.portico.http.Flow;
+import dev.portico.http.HttpCoreModule;
+import dev.portico.http.HttpExchange;
+import dev.portico.http.Location;
+import dev.portico.http.TempPaths;
+import dev.portico.http.Template;
+import dev.portico.http.VariableTable;
+import dev.portico.proxy.Peer;
+import dev.portico.proxy.UpstreamRequest;
+import dev.portico.proxy.UpstreamVariables;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * nginx's ngx_http_proxy_module over the upstream engine: proxy_pass to an
+ * HTTP/1.x server on TCP or a unix socket, the request headers sent
+ * (proxy_set_header), the response headers passed (proxy_hide_header,
+ * proxy_pass_header, proxy_redirect), timeouts, and $proxy_* variables.
+ *
+ * In this version the response is streamed to the client through bounded
+ * socket buffers whatever proxy_buffering says (as nginx with proxy_buffering
+ * off), and the request body is streamed to the upstream as it arrives (as
+ * proxy_request_buffering off); the buffer directives are parsed and checked.
+ */
+public final class ProxyModule implements Module {
+
+    static final ConfKey<ProxyConf> PROXY =
+            ConfKey.of("http_proxy", ConfLevel.LOCATION, ProxyConf::new, ProxyConf::merge);
+
+    private static final Set<String> NEXT_UPSTREAM_VALUES = Set.of("error", "timeout", "invalid_header",
+            "http_500", "http_502", "http_503", "http_504", "http_403", "http_404", "http_429",
+            "non_idempotent", "off", "denied", "updating");
+
+    static {
+        VariableTable.registerBuiltin("proxy_host", ProxyModule::proxyHost);
+        VariableTable.registerBuiltin("proxy_port", x -> {
+            ProxyPass pass = passOf(x);
+            return pass == null ? null : pass.proxyPort();
+        });
+        VariableTable.registerBuiltin("proxy_add_x_forwarded_for", ProxyModule::addXForwardedFor);
+        UpstreamVariables.register();
+    }
+
+    @Override
+    public String name() {
+        return "http_proxy";
+    }
+
+    @Override
+    public List<Directive> directives() {
+        return List.of(
+                Directive.of("proxy_pass", Contexts.LOCATION_IF, Arity.ONE, ProxyModule::proxyPass),
+                Directive.of("proxy_set_header", HTTP_SERVER_LOCATION, Arity.TWO, ProxyModule::setHeader),
+                Slots.slot("proxy_http_version", HTTP_SERVER_LOCATION, PROXY, c -> c.httpVersion,
+                        (c, v) -> c.httpVersion = v, c -> switch (c.arg(0)) {
+                            case "1.0" -> 10;
+                            case "1.1" -> 11;
+                            default -> throw c.invalidValue(c.arg(0));
+                        }),
+                Slots.flag("proxy_pass_request_headers", HTTP_SERVER_LOCATION, PROXY, c -> c.passRequestHeaders,
+                        (c, v) -> c.passRequestHeaders = v),
+                Slots.flag("proxy_pass_request_body", HTTP_SERVER_LOCATION, PROXY, c -> c.passRequestBody,
+                        (c, v) -> c.passRequestBody = v),
+                Directive.of("proxy_hide_header", HTTP_SERVER_LOCATION, Arity.ONE,
+                        c -> c.conf(PROXY).hideHeaders = append(c.conf(PROXY).hideHeaders, c.arg(0))),
+                Directive.of("proxy_pass_header", HTTP_SERVER_LOCATION, Arity.ONE,
+                        c -> c.conf(PROXY).passHeaders = append(c.conf(PROXY).passHeaders, c.arg(0))),
+                Slots.millis("proxy_connect_timeout", HTTP_SERVER_LOCATION, PROXY, c -> c.connectTimeout,
+                        (c, v) -> c.connectTimeout = v),
+                Slots.millis("proxy_send_timeout", HTTP_SERVER_LOCATION, PROXY, c -> c.sendTimeout,
+                        (c, v) -> c.sendTimeout = v),
+                Slots.millis("proxy_read_timeout", HTTP_SERVER_LOCATION, PROXY, c -> c.readTimeout,
+                        (c, v) -> c.readTimeout = v),
+                Directive.of("proxy_redirect", HTTP_SERVER_LOCATION, Arity.ONE_OR_TWO, ProxyModule::redirect),
+                Slots.flag("proxy_buffering", HTTP_SERVER_LOCATION, PROXY, c -> c.buffering,
+                        (c, v) -> c.buffering = v),
+                Directive.of("proxy_buffer_size", HTTP_SERVER_LOCATION, Arity.ONE, c -> {
+                    ProxyConf conf = c.conf(PROXY);
+                    if (conf.bufferSize != null) {
+                        throw c.duplicate();
+                    }
+                    conf.bufferSize = c.size(0);
+                    conf.buffersWhere = c.where();
+                }),
+                Directive.of("proxy_buffers", HTTP_SERVER_LOCATION, Arity.TWO, ProxyModule::buffers),
+                Directive.of("proxy_busy_buffers_size", HTTP_SERVER_LOCATION, Arity.ONE, c -> {
+                    ProxyConf conf = c.conf(PROXY);
+                    if (conf.busyBuffersSizeConf != null) {
+                        throw c.duplicate();
+                    }
+                    conf.busyBuffersSizeConf = c.size(0);
+                    conf.buffersWhere = c.where();
+                }),
+                Slots.flag("proxy_request_buffering", HTTP_SERVER_LOCATION, PROXY, c -> c.requestBuffering,
+                        (c, v) -> c.requestBuffering = v),
+                Slots.flag("proxy_intercept_errors", HTTP_SERVER_LOCATION, PROXY, c -> c.interceptErrors,
+                        (c, v) -> c.interceptErrors = v),
+                Directive.of("proxy_next_upstream", HTTP_SERVER_LOCATION, Arity.ONE_OR_MORE,
+                        ProxyModule::nextUpstream),
+                Slots.number("proxy_next_upstream_tries", HTTP_SERVER_LOCATION, PROXY, c -> c.nextUpstreamTries,
+                        (c, v) -> c.nextUpstreamTries = v),
+                Slots.millis("proxy_next_upstream_timeout", HTTP_SERVER_LOCATION, PROXY,
+                        c -> c.nextUpstreamTimeout, (c, v) -> c.nextUpstreamTimeout = v),
+                Slots.flag("proxy_socket_keepalive", HTTP_SERVER_LOCATION, PROXY, c -> c.socketKeepalive,
+                        (c, v) -> c.socketKeepalive = v),
+                Directive.of("proxy_temp_path", HTTP_SERVER_LOCATION, Arity.between(1, 4), c -> {
+                    ProxyConf conf = c.conf(PROXY);
+                    if (conf.tempPath != null) {
+                        throw c.duplicate();
+                    }
+                    conf.tempPath = TempPaths.declare(c);
+                }),
+                Slots.size("proxy_max_temp_file_size", HTTP_SERVER_LOCATION, PROXY, c -> c.maxTempFileSize,
+                        (c, v) -> c.maxTempFileSize = v));
+    }
+
+    private static List<String> append(List<String> list, String value) {
+        List<String> out = list == null ? new ArrayList<>() : list;
+        out.add(value);
+        return out;
+    }
+
+    // ---- proxy_pass ----
+
+    private static void proxyPass(DirectiveCall c) throws ConfigException {
+        ProxyConf conf = c.conf(PROXY);
+        if (conf.pass != null) {
+            throw c.duplicate();
+        }
+        String url = c.arg(0);
+        if (url.indexOf('$') >= 0) {
+            throw c.error("variables in \"proxy_pass\" are not supported by portico yet");
+        }
+        String lower = url.toLowerCase(java.util.Locale.ROOT);
+        if (lower.startsWith("https://")) {
+            throw c.error("https upstreams in \"proxy_pass\" are not supported by portico yet");
+        }
+        if (!lower.startsWith("http://")) {
+            throw c.error("invalid URL prefix in \"" + url + "\"");
+        }
+        ProxyPass pass = parse(c, url);
+        if (pass.uri() != null && !uriAllowed(c)) {
+            throw c.error("\"proxy_pass\" cannot have URI part in location given by regular expression, "
+                    + "or inside named location, or inside \"if\" statement, or inside \"limit_except\" block");
+        }
+        conf.pass = pass;
+        // nginx's proxy_pass sets the handler of this location only: nested locations do not inherit it.
+        c.conf(HttpCoreModule.CORE).setHandler(ProxyModule::handle);
+    }
+
+    private static boolean uriAllowed(DirectiveCall c) {
+        if (c.context() != dev.portico.config.Context.LOCATION) {
+            return false;
+        }
+        if (c.frame().state() instanceof HttpCoreModule.LocationBlock block) {
+            Location.Match m = block.match();
+            return m != Location.Match.REGEX && m != Location.Match.REGEX_CASELESS && m != Location.Match.NAMED;
+        }
+        return true;
+    }
+
+    /** "http://host[:port][/uri]" or "http://unix:/path.sock[:/uri]". */
+    static ProxyPass parse(DirectiveCall c, String url) throws ConfigException {
+        String rest = url.substring("http://".length());
+        if (rest.startsWith("unix:")) {
+            String after = rest.substring("unix:".length());
+            int colon = after.indexOf(':');
+            String path = colon < 0 ? after : after.substring(0, colon);
+            String uri = colon < 0 ? null : after.substring(colon + 1);
+            if (path.isEmpty()) {
+                throw c.error("no path in the unix domain socket in \"" + url + "\"");
+            }
+            return new ProxyPass(url, Peer.unix(path), uri == null || uri.isEmpty() ? null : uri, "localhost", "");
+        }
+        int slash = rest.indexOf('/');
+        String authority = slash < 0 ? rest : rest.substring(0, slash);
+        String uri = slash < 0 ? null : rest.substring(slash);
+        String host = authority;
+        int port = 80;
+        int colon = authority.lastIndexOf(':');
+        if (colon >= 0 && authority.indexOf(']', colon) < 0) {
+            host = authority.substring(0, colon);
+            try {
+                port = Integer.parseInt(authority.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                port = -1;
+            }
+            if (port < 1 || port > 65535) {
+                throw c.error("invalid port in upstream \"" + authority + "\"");
+            }
+        }
+        if (host.isEmpty()) {
+            throw c.error("no host in upstream \"" + authority + "\"");
+        }
+        String lookup = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        InetAddress address;
+        try {
+            // Resolved once at load time, as nginx does for a literal proxy_pass host.
+            address = InetAddress.getByName(lookup);
+        } catch (UnknownHostException e) {
+            throw c.error("host not found in upstream \"" + authority + "\"");
+        }
+        String proxyHost = port == 80 ? host : host + ":" + port;
+        return new ProxyPass(url, Peer.tcp(new InetSocketAddress(address, port)), uri, proxyHost,
+                Integer.toString(port));
+    }
+
+    private static Flow handle(HttpExchange x) {
+        ProxyConf conf = x.conf().get(PROXY);
+        UpstreamRequest.start(x, conf.protocol, conf.pass.peer(), conf.settings);
+        return Flow.DONE;
+    }
+
+    // ---- other directives ----
+
+    private static void setHeader(DirectiveCall c) throws ConfigException {
+        ProxyConf conf = c.conf(PROXY);
+        if (conf.setHeaders == null) {
+            conf.setHeaders = new ArrayList<>();
+        }
+        Template value = Template.compile(c, 1);
+        conf.setHeaders.add(new ProxyConf.HeaderSetting(c.arg(0), value::render));
+    }
+
+    private static void redirect(DirectiveCall c) throws ConfigException {
+        ProxyConf conf = c.conf(PROXY);
+        if (conf.redirects == null) {
+            conf.redirects = new ArrayList<>();
+        }
+        if (c.argCount() == 1) {
+            switch (c.arg(0)) {
+                case "off" -> conf.redirects.clear();
+                case "default" -> conf.redirects.add(ProxyConf.Redirect.DEFAULT);
+                default -> throw c.invalidArgs();
+            }
+            return;
+        }
+        conf.redirects.add(new ProxyConf.Redirect(Template.compile(c, 0), Template.compile(c, 1)));
+    }
+
+    private static void buffers(DirectiveCall c) throws ConfigException {
+        ProxyConf conf = c.conf(PROXY);
+        if (conf.buffersNumber != null) {
+            throw c.duplicate();
+        }
+        int number = c.number(0);
+        long size = c.size(1);
+        if (number == 0 || size == 0) {
+            throw c.error("invalid value \"" + c.arg(number == 0 ? 0 : 1) + "\" in \"" + c.name() + "\" directive");
+        }
+        conf.buffersNumber = number;
+        conf.buffersSize = size;
+        conf.buffersWhere = c.where();
+    }
+
+    private static void nextUpstream(DirectiveCall c) throws ConfigException {
+        ProxyConf conf = c.conf(PROXY);
+        if (conf.nextUpstream != null) {
+            throw c.duplicate();
+        }
+        for (String v : c.args()) {
+            if (!NEXT_UPSTREAM_VALUES.contains(v)) {
+                throw c.invalidValue(v);
+            }
+        }
+        conf.nextUpstream = List.copyOf(c.args());
+    }
+
+    // ---- variables ----
+
+    private static ProxyPass passOf(HttpExchange x) {
+        return x.conf() == null ? null : x.conf().get(PROXY).pass;
+    }
+
+    static String proxyHost(HttpExchange x) {
+        ProxyPass pass = passOf(x);
+        return pass == null ? null : pass.proxyHost();
+    }
+
+    /** The client's X-Forwarded-For lines, joined, with the client's address appended. */
+    private static String addXForwardedFor(HttpExchange x) {
+        List<String> given = x.requestHeaders().getAll("X-Forwarded-For");
+        String client = x.connection().remoteAddress();
+        if (given.isEmpty()) {
+            return client;
+        }
+        return String.join(", ", given) + ", " + client;
+    }
+}
