@@ -42,6 +42,8 @@ final class ClassDataTraining {
         Snapshot snapshot = Snapshot.load(prefix, Snapshot.Source.file(conf), null,
                 new ErrorLog.Sink(prefix.resolve("logs/error.log"), LogLevel.ERROR));
         snapshot.prepare();
+        // The requests log (a 404 among them) into the training prefix, not on the build's console.
+        ErrorLog.install(snapshot.errorLog());
         HttpServer server = new HttpServer(1, 64);
         try {
             server.start(snapshot.http());
@@ -51,8 +53,18 @@ final class ClassDataTraining {
         } finally {
             server.stopNow();
             snapshot.close();
+            ErrorLog.current().flush();
+            deleteTree(prefix);
         }
         return 0;
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     private static void request(int port, String path) throws IOException {
