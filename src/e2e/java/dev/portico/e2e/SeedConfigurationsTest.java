@@ -25,15 +25,22 @@ class SeedConfigurationsTest {
 
     private static final Path SEEDS = Portico.home().resolve("examples/seeds");
 
-    /** Success, or the [emerg] message of the first thing portico refuses, with its line. */
-    record Outcome(String emerg, int line, List<String> folders) {
+    /**
+     * Success, or the [emerg] message of the first thing portico refuses, with its line
+     * and the file it is in (null: the seed itself; else a file of conf/ it includes).
+     */
+    record Outcome(String emerg, String inFile, int line, List<String> folders) {
 
         static Outcome ok(String... folders) {
-            return new Outcome(null, 0, List.of(folders));
+            return new Outcome(null, null, 0, List.of(folders));
         }
 
         static Outcome emerg(String message, int line, String... folders) {
-            return new Outcome(message, line, List.of(folders));
+            return new Outcome(message, null, line, List.of(folders));
+        }
+
+        static Outcome emergIn(String message, String file, int line, String... folders) {
+            return new Outcome(message, file, line, List.of(folders));
         }
     }
 
@@ -53,13 +60,12 @@ class SeedConfigurationsTest {
             "flask-gunicorn-basic.conf", Outcome.ok("home/yourapp/static"),
             "flask-gunicorn-tls.conf", Outcome.emerg(LISTEN_SSL, 10,
                     "certs", "www/mirahlabs/frontend/static"),
-            "flask-uwsgi.conf", Outcome.emerg(unsupported("upstream"), 5,
+            "flask-uwsgi.conf", Outcome.emerg(LISTEN_SSL, 18,
                     "run", "certs", "www/myapp/static"),
-            "flask-uwsgi-balanced.conf", Outcome.emerg(unsupported("upstream"), 3,
+            "flask-uwsgi-balanced.conf", Outcome.emergIn(unsupported("uwsgi_param"), "uwsgi_params", 2,
                     "run"),
-            "flask-uwsgi-docker.conf", Outcome.emerg(unsupported("upstream"), 3,
-                    "www/static"),
-            "flask-uwsgi-cache.conf", Outcome.emerg(unsupported("upstream"), 3,
+            "flask-uwsgi-docker.conf", Outcome.ok("www/static"),
+            "flask-uwsgi-cache.conf", Outcome.emerg(unsupported("proxy_cache_path"), 8,
                     "run", "cache"));
 
     static Stream<String> seeds() {
@@ -100,7 +106,8 @@ class SeedConfigurationsTest {
             } else {
                 assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
                 assertThat(r.stderr()).as(r.toString())
-                        .contains("portico: [emerg] " + expected.emerg() + " in " + confFile + ":"
+                        .contains("portico: [emerg] " + expected.emerg() + " in "
+                                + (expected.inFile() == null ? confFile : conf.resolve(expected.inFile())) + ":"
                                 + expected.line() + "\n")
                         .contains("portico: configuration file " + confFile + " test failed");
             }

@@ -32,6 +32,7 @@ public final class Modules {
             new IndexModule(),
             new AutoindexModule(),
             new FilesModule(),
+            new dev.portico.balancer.UpstreamModule(),
             new dev.portico.proxy.http.ProxyModule(),
             new TempPathsModule()
     );

@@ -1,5 +1,6 @@
 package dev.portico.proxy;
 
+import dev.portico.balancer.UpstreamGroup;
 import dev.portico.http.BodySink;
 import dev.portico.http.BodySource;
 import dev.portico.http.HttpExchange;
@@ -48,7 +49,14 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
 
     private final HttpExchange x;
     private final UpstreamProtocol protocol;
-    private final Peer peer;
+    private final UpstreamGroup group;
+    private final UpstreamGroup.Tries tries;
+    /** The peer of the current try, held (counted in its connections) until released; or null. */
+    private UpstreamGroup.PeerState current;
+    private Peer peer;
+    /** The peers tried, for $upstream_addr, and the statuses of failed tries, for $upstream_status. */
+    private final java.util.List<String> triedNames = new java.util.ArrayList<>(1);
+    private final java.util.List<String> triedStatuses = new java.util.ArrayList<>(1);
     private final UpstreamSettings settings;
     private final Channel client;
     private long bodyLength;
@@ -72,10 +80,12 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
     private long responseLength;
     private HttpHeaders upstreamHeaders;
 
-    private UpstreamRequest(HttpExchange x, UpstreamProtocol protocol, Peer peer, UpstreamSettings settings) {
+    private UpstreamRequest(HttpExchange x, UpstreamProtocol protocol, UpstreamGroup group,
+                            UpstreamSettings settings) {
         this.x = x;
         this.protocol = protocol;
-        this.peer = peer;
+        this.group = group;
+        this.tries = group.newTries();
         this.settings = settings;
         this.client = x.connection().channel();
         this.bodyLength = settings.passRequestBody() ? requestBodyLength(x) : 0;
@@ -89,9 +99,10 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         return HttpUtil.getContentLength(x.request(), 0L);
     }
 
-    /** Starts proxying {@code x} to {@code peer}; the request's response comes later. */
-    public static void start(HttpExchange x, UpstreamProtocol protocol, Peer peer, UpstreamSettings settings) {
-        UpstreamRequest u = new UpstreamRequest(x, protocol, peer, settings);
+    /** Starts proxying {@code x} to a peer of {@code group}; the request's response comes later. */
+    public static void start(HttpExchange x, UpstreamProtocol protocol, UpstreamGroup group,
+                             UpstreamSettings settings) {
+        UpstreamRequest u = new UpstreamRequest(x, protocol, group, settings);
         x.setUpstream(u);
         x.addCleanup(u::close);
         if (u.bodyLength < 0 && !protocol.streamsChunkedBody()) {
@@ -117,6 +128,15 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
     }
 
     private void connect() {
+        current = group.get(tries);
+        if (current == null) {
+            peer = null;
+            triedNames.add(group.name());
+            fail(502, "no live upstreams while connecting to upstream");
+            return;
+        }
+        peer = current.peer;
+        triedNames.add(peer.name());
         boolean unix = peer.isUnix();
         Bootstrap b = new Bootstrap()
                 .group(client.eventLoop())
@@ -137,20 +157,20 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         }
         SocketAddress address = unix ? Transport.unixAddress(client, peer.unixPath()) : peer.inet();
         arm(settings.connectTimeout(), () -> fail(504,
-                "upstream timed out (110: Connection timed out) while connecting to upstream"));
+                "upstream timed out (110: Connection timed out) while connecting to upstream", true));
         ChannelFuture f = b.connect(address);
         upstream = f.channel();
         f.addListener(done -> connected(f));
     }
 
     private void connected(ChannelFuture f) {
-        if (stage == Stage.DONE) {
+        if (stage == Stage.DONE || f.channel() != upstream) {
             f.channel().close();
             return;
         }
         if (!f.isSuccess()) {
             String where = peer.isUnix() ? "connect() to " + peer.name() + " failed (" : "connect() failed (";
-            fail(502, where + errno(f.cause()) + ") while connecting to upstream");
+            fail(502, where + errno(f.cause()) + ") while connecting to upstream", false);
             return;
         }
         disarm();
@@ -464,6 +484,55 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
 
     // ---- endings ----
 
+    /**
+     * A failure to connect: nginx's ngx_http_upstream_next. The peer counts a
+     * failure; the request goes to the next peer when proxy_next_upstream has
+     * "error" (or "timeout" for a timeout), a peer is left to try, and
+     * proxy_next_upstream_tries/_timeout allow. Nothing was sent yet, so any
+     * method may be retried. Failures after the connection is up are not
+     * retried: the request (and its body, streamed) may be partly sent.
+     */
+    private void fail(int code, String message, boolean timeout) {
+        if (stage != Stage.CONNECTING || current == null) {
+            fail(code, message);
+            return;
+        }
+        RequestProcessor.logError(x, LogLevel.ERROR, message, upstreamUrl());
+        release(true);
+        boolean allowed = timeout ? settings.nextOnTimeout() : settings.nextOnError();
+        boolean triesLeft = tries.left() > 0
+                && (settings.nextTries() == 0 || triedNames.size() < settings.nextTries());
+        boolean inTime = settings.nextTimeout() == 0
+                || (System.nanoTime() - startNanos) / 1_000_000 < settings.nextTimeout();
+        if (!allowed || !triesLeft || !inTime) {
+            status = code;
+            finishUpstream();
+            releaseClientBody();
+            RequestProcessor.finish(x, code);
+            return;
+        }
+        triedStatuses.add(Integer.toString(code));
+        disarm();
+        Channel old = upstream;
+        upstream = null;
+        if (old != null) {
+            old.close();
+        }
+        connect();
+    }
+
+    /** Gives the current peer back to its group; a failure counts toward max_fails. */
+    private void release(boolean failed) {
+        if (current != null) {
+            UpstreamGroup.PeerState p = current;
+            current = null;
+            if (group.free(p, failed)) {
+                RequestProcessor.logError(x, LogLevel.WARN, "upstream server temporarily disabled "
+                        + "while connecting to upstream", upstreamUrl(p.peer));
+            }
+        }
+    }
+
     /** A failure before the client got a response head: 502 or 504, logged as nginx does. */
     private void fail(int code, String message) {
         if (stage == Stage.DONE) {
@@ -471,6 +540,7 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         }
         status = code;
         RequestProcessor.logError(x, LogLevel.ERROR, message, upstreamUrl());
+        release(true);
         finishUpstream();
         if (x.headerSent()) {
             if (sink != null) {
@@ -509,6 +579,7 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
 
     /** Closes the upstream connection and gives back what is held; the client is gone or served. */
     private void close() {
+        release(false);
         if (stage != Stage.DONE) {
             stage = Stage.DONE;
             endNanos = System.nanoTime();
@@ -540,18 +611,29 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
 
     /** The upstream as nginx's error log shows it: "http://127.0.0.1:8000/path", "http://unix:/s.sock:/path". */
     private String upstreamUrl() {
-        return protocol.scheme() + "://" + peer.name() + (peer.isUnix() ? ":" : "") + protocol.requestTarget(x);
+        if (peer == null) {
+            return protocol.scheme() + "://" + group.name() + protocol.requestTarget(x);
+        }
+        return upstreamUrl(peer);
+    }
+
+    private String upstreamUrl(Peer p) {
+        return protocol.scheme() + "://" + p.name() + (p.isUnix() ? ":" : "") + protocol.requestTarget(x);
     }
 
     // ---- what the $upstream_* variables show ----
 
     public String address() {
-        return peer.name();
+        return String.join(", ", triedNames);
     }
 
     /** $upstream_status: the upstream's status, or 502/504 when it failed before one. */
     public String statusText() {
-        return status == 0 ? null : Integer.toString(status);
+        if (status == 0) {
+            return triedStatuses.isEmpty() ? null : String.join(", ", triedStatuses);
+        }
+        return triedStatuses.isEmpty() ? Integer.toString(status)
+                : String.join(", ", triedStatuses) + ", " + status;
     }
 
     public String connectTime() {

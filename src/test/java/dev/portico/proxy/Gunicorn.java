@@ -81,7 +81,8 @@ public final class Gunicorn implements AutoCloseable {
                 body = json.dumps({'method': environ['REQUEST_METHOD'], 'uri': environ['RAW_URI'],
                                    'protocol': environ['SERVER_PROTOCOL'], 'headers': headers,
                                    'client': environ.get('REMOTE_ADDR', ''),
-                                   'length': length, 'sha256': digest.hexdigest()}).encode()
+                                   'length': length, 'sha256': digest.hexdigest(),
+                                   'port': environ.get('SERVER_PORT', '')}).encode()
                 start_response('200 OK', [('Content-Type', 'application/json'),
                                           ('Content-Length', str(len(body)))])
                 return [body]

@@ -148,7 +148,8 @@ final class ProxyConf {
         }
         settings = new UpstreamSettings(connectTimeout, sendTimeout, readTimeout,
                 (int) Math.min(Integer.MAX_VALUE, bufferSize), passRequestBody, interceptErrors, socketKeepalive,
-                Set.copyOf(hidden));
+                Set.copyOf(hidden), nextUpstream.contains("error"), nextUpstream.contains("timeout"),
+                nextUpstreamTries, nextUpstreamTimeout);
         protocol = pass == null ? null : new HttpProxyProtocol(this);
     }
 

@@ -2,7 +2,9 @@ package dev.portico.proxy.http;
 
 import static dev.portico.config.Contexts.HTTP_SERVER_LOCATION;
 
+import dev.portico.balancer.Upstreams;
 import dev.portico.config.ConfKey;
+import dev.portico.config.ConfigBuild;
 import dev.portico.config.ConfLevel;
 import dev.portico.config.ConfigException;
 import dev.portico.config.Contexts;
@@ -176,8 +178,10 @@ public final class ProxyModule implements Module {
         return true;
     }
 
-    /** "http://host[:port][/uri]" or "http://unix:/path.sock[:/uri]". */
+    /** "http://host[:port][/uri]" or "http://unix:/path.sock[:/uri]"; the group is found at the end. */
     static ProxyPass parse(DirectiveCall c, String url) throws ConfigException {
+        Upstreams upstreams = Upstreams.of(c.build());
+        int seq = upstreams.nextSequence();
         String rest = url.substring("http://".length());
         if (rest.startsWith("unix:")) {
             String after = rest.substring("unix:".length());
@@ -187,13 +191,17 @@ public final class ProxyModule implements Module {
             if (path.isEmpty()) {
                 throw c.error("no path in the unix domain socket in \"" + url + "\"");
             }
-            return new ProxyPass(url, Peer.unix(path), uri == null || uri.isEmpty() ? null : uri, "localhost", "");
+            ProxyPass pass = new ProxyPass(url, "unix:" + path, -1, uri == null || uri.isEmpty() ? null : uri,
+                    "localhost", "", c.where(), seq);
+            pass.group = upstreams.implicitGroup("unix:" + path, List.of(Peer.unix(path)));
+            pending(c).add(pass);
+            return pass;
         }
         int slash = rest.indexOf('/');
         String authority = slash < 0 ? rest : rest.substring(0, slash);
         String uri = slash < 0 ? null : rest.substring(slash);
         String host = authority;
-        int port = 80;
+        int port = -1;
         int colon = authority.lastIndexOf(':');
         if (colon >= 0 && authority.indexOf(']', colon) < 0) {
             host = authority.substring(0, colon);
@@ -209,22 +217,70 @@ public final class ProxyModule implements Module {
         if (host.isEmpty()) {
             throw c.error("no host in upstream \"" + authority + "\"");
         }
-        String lookup = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-        InetAddress address;
-        try {
-            // Resolved once at load time, as nginx does for a literal proxy_pass host.
-            address = InetAddress.getByName(lookup);
-        } catch (UnknownHostException e) {
-            throw c.error("host not found in upstream \"" + authority + "\"");
+        int shown = port < 0 ? 80 : port;
+        String proxyHost = shown == 80 ? host : host + ":" + shown;
+        ProxyPass pass = new ProxyPass(url, host, port, uri, proxyHost, Integer.toString(shown), c.where(), seq);
+        pending(c).add(pass);
+        return pass;
+    }
+
+    /** The proxy_pass URLs of this load, whose groups are found once every upstream block is read. */
+    static final class Pending extends ArrayList<ProxyPass> {
+    }
+
+    private static Pending pending(DirectiveCall c) {
+        return c.build().shared(Pending.class, Pending::new);
+    }
+
+    /**
+     * Finds each proxy_pass's group: an upstream block of that name (which
+     * must not be given a port, as nginx's ngx_http_upstream_add), or else the
+     * address itself, resolved now, as a group of one peer per address.
+     */
+    @Override
+    public void postConfiguration(ConfigBuild build) throws ConfigException {
+        Pending pending = build.sharedOrNull(Pending.class);
+        if (pending == null) {
+            return;
         }
-        String proxyHost = port == 80 ? host : host + ":" + port;
-        return new ProxyPass(url, Peer.tcp(new InetSocketAddress(address, port)), uri, proxyHost,
-                Integer.toString(port));
+        Upstreams upstreams = Upstreams.of(build);
+        for (ProxyPass pass : pending) {
+            if (pass.group != null) {
+                continue;
+            }
+            Upstreams.Declared block = upstreams.block(pass.host);
+            if (block != null) {
+                if (pass.port >= 0) {
+                    if (block.sequence() < pass.sequence) {
+                        throw new ConfigException("upstream \"" + pass.host + "\" may not have port " + pass.port
+                                + " in " + block.group().where(), pass.where);
+                    }
+                    throw new ConfigException("upstream \"" + pass.host + "\" may not have port " + pass.port,
+                            block.group().where());
+                }
+                pass.group = block.group();
+                continue;
+            }
+            int port = pass.port < 0 ? 80 : pass.port;
+            String host = pass.host;
+            String lookup = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+            String authority = pass.port < 0 ? host : host + ":" + pass.port;
+            List<Peer> peers = new ArrayList<>();
+            try {
+                // Resolved once at load time, as nginx does for a literal proxy_pass host.
+                for (InetAddress a : InetAddress.getAllByName(lookup)) {
+                    peers.add(Peer.tcp(new InetSocketAddress(a, port)));
+                }
+            } catch (UnknownHostException e) {
+                throw new ConfigException("host not found in upstream \"" + authority + "\"", pass.where);
+            }
+            pass.group = upstreams.implicitGroup(host + ":" + port, peers);
+        }
     }
 
     private static Flow handle(HttpExchange x) {
         ProxyConf conf = x.conf().get(PROXY);
-        UpstreamRequest.start(x, conf.protocol, conf.pass.peer(), conf.settings);
+        UpstreamRequest.start(x, conf.protocol, conf.pass.group(), conf.settings);
         return Flow.DONE;
     }
 

@@ -1,0 +1,229 @@
+package dev.portico.balancer;
+
+import dev.portico.config.ConfigException;
+import dev.portico.config.Context;
+import dev.portico.config.Contexts;
+import dev.portico.config.Directive;
+import dev.portico.config.Directive.Arity;
+import dev.portico.config.DirectiveCall;
+import dev.portico.config.Module;
+import dev.portico.config.Values;
+import dev.portico.config.syntax.SourceLocation;
+import dev.portico.proxy.Peer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * nginx's ngx_http_upstream_module configuration: {@code upstream NAME { ... }}
+ * blocks with {@code server} entries, balanced by smooth weighted round robin
+ * with passive health ({@link UpstreamGroup}).
+ *
+ * <p>Parsed and checked with nginx's errors but NOT applied yet (they take
+ * effect with the load-balancing work): {@code least_conn}, {@code ip_hash},
+ * {@code hash}, {@code random} — every group is balanced by weighted round
+ * robin whatever the method says; {@code keepalive}, {@code keepalive_timeout},
+ * {@code keepalive_requests} — every request still opens its own upstream
+ * connection and closes it; {@code zone} — the state is shared in memory by
+ * every event loop of the one process anyway. {@code max_conns} IS applied (a
+ * peer at its limit is skipped, no queue).
+ */
+public final class UpstreamModule implements Module {
+
+    /** The block being parsed. */
+    static final class Block {
+        final String name;
+        final SourceLocation where;
+        final List<UpstreamGroup.PeerState> primary = new ArrayList<>();
+        final List<UpstreamGroup.PeerState> backup = new ArrayList<>();
+        /** The balancing method named in the block, or null for round robin; not applied yet. */
+        String method;
+        boolean supportsBackup = true;
+        Integer keepalive;
+        Long keepaliveTimeout;
+        Integer keepaliveRequests;
+        String zone;
+
+        Block(String name, SourceLocation where) {
+            this.name = name;
+            this.where = where;
+        }
+    }
+
+    @Override
+    public String name() {
+        return "http_upstream";
+    }
+
+    @Override
+    public List<Directive> directives() {
+        return List.of(
+                Directive.block("upstream", Contexts.HTTP, Arity.ONE, UpstreamModule::upstream),
+                Directive.of("server", Contexts.UPSTREAM, Arity.ONE_OR_MORE, UpstreamModule::server),
+                Directive.of("least_conn", Contexts.UPSTREAM, Arity.NONE, c -> method(c, true)),
+                Directive.of("ip_hash", Contexts.UPSTREAM, Arity.NONE, c -> method(c, false)),
+                Directive.of("hash", Contexts.UPSTREAM, Arity.ONE_OR_TWO, c -> {
+                    if (c.argCount() == 2 && !c.arg(1).equals("consistent")) {
+                        throw c.error("invalid parameter \"" + c.arg(1) + "\"");
+                    }
+                    method(c, false);
+                }),
+                Directive.of("random", Contexts.UPSTREAM, Arity.between(0, 2), c -> {
+                    if (c.argCount() >= 1 && !c.arg(0).equals("two")) {
+                        throw c.error("invalid parameter \"" + c.arg(0) + "\"");
+                    }
+                    if (c.argCount() == 2 && !c.arg(1).equals("least_conn")) {
+                        throw c.error("invalid parameter \"" + c.arg(1) + "\"");
+                    }
+                    method(c, false);
+                }),
+                Directive.of("keepalive", Contexts.UPSTREAM, Arity.ONE, c -> {
+                    Block b = c.state(Block.class);
+                    if (b.keepalive != null) {
+                        throw c.duplicate();
+                    }
+                    long n = Values.number(c.arg(0));
+                    if (n <= 0 || n > Integer.MAX_VALUE) {
+                        throw c.invalidValue(c.arg(0));
+                    }
+                    b.keepalive = (int) n;
+                }),
+                Directive.of("keepalive_timeout", Contexts.UPSTREAM, Arity.ONE, c -> {
+                    Block b = c.state(Block.class);
+                    if (b.keepaliveTimeout != null) {
+                        throw c.duplicate();
+                    }
+                    b.keepaliveTimeout = c.millis(0);
+                }),
+                Directive.of("keepalive_requests", Contexts.UPSTREAM, Arity.ONE, c -> {
+                    Block b = c.state(Block.class);
+                    if (b.keepaliveRequests != null) {
+                        throw c.duplicate();
+                    }
+                    b.keepaliveRequests = c.number(0);
+                }),
+                Directive.of("zone", Contexts.UPSTREAM, Arity.ONE_OR_TWO, c -> {
+                    Block b = c.state(Block.class);
+                    if (c.argCount() == 2 && Values.size(c.arg(1)) <= 0) {
+                        throw c.error("invalid zone size \"" + c.arg(1) + "\"");
+                    }
+                    b.zone = c.arg(0);
+                }));
+    }
+
+    private static void upstream(DirectiveCall c) throws ConfigException {
+        Upstreams upstreams = Upstreams.of(c.build());
+        int seq = upstreams.nextSequence();
+        String name = c.arg(0);
+        if (upstreams.block(name) != null) {
+            throw c.error("duplicate upstream \"" + name + "\"");
+        }
+        Block b = new Block(name, c.where());
+        c.parseBlock(c.frame().withContext(Context.UPSTREAM, b));
+        if (b.primary.isEmpty() && b.backup.isEmpty()) {
+            throw c.error("no servers are inside upstream");
+        }
+        UpstreamGroup group = new UpstreamGroup(name, c.where(), false, b.primary, b.backup,
+                UpstreamGroup.systemClock());
+        upstreams.declare(name, group, c.where(), seq);
+    }
+
+    /** least_conn (keeps backup), ip_hash, hash, random (no backup): accepted, not applied yet. */
+    private static void method(DirectiveCall c, boolean backup) throws ConfigException {
+        Block b = c.state(Block.class);
+        if (b.method != null) {
+            c.warn("load balancing method redefined");
+        }
+        b.method = c.name();
+        b.supportsBackup = backup;
+    }
+
+    private static void server(DirectiveCall c) throws ConfigException {
+        Block b = c.state(Block.class);
+        int weight = 1;
+        int maxFails = 1;
+        long failTimeout = 10;
+        int maxConns = 0;
+        boolean isBackup = false;
+        boolean down = false;
+        for (int i = 1; i < c.argCount(); i++) {
+            String p = c.arg(i);
+            long v;
+            if (p.startsWith("weight=")) {
+                v = Values.number(p.substring(7));
+                if (v <= 0 || v > Integer.MAX_VALUE) {
+                    throw c.error("invalid parameter \"" + p + "\"");
+                }
+                weight = (int) v;
+            } else if (p.startsWith("max_fails=")) {
+                v = Values.number(p.substring(10));
+                if (v < 0 || v > Integer.MAX_VALUE) {
+                    throw c.error("invalid parameter \"" + p + "\"");
+                }
+                maxFails = (int) v;
+            } else if (p.startsWith("fail_timeout=")) {
+                v = Values.seconds(p.substring(13));
+                if (v < 0) {
+                    throw c.error("invalid parameter \"" + p + "\"");
+                }
+                failTimeout = v;
+            } else if (p.startsWith("max_conns=")) {
+                v = Values.number(p.substring(10));
+                if (v < 0 || v > Integer.MAX_VALUE) {
+                    throw c.error("invalid parameter \"" + p + "\"");
+                }
+                maxConns = (int) v;
+            } else if (p.equals("backup")) {
+                if (!b.supportsBackup) {
+                    throw c.error("balancing method does not support parameter \"" + p + "\"");
+                }
+                isBackup = true;
+            } else if (p.equals("down")) {
+                down = true;
+            } else {
+                throw c.error("invalid parameter \"" + p + "\"");
+            }
+        }
+        for (Peer peer : resolve(c, c.arg(0))) {
+            UpstreamGroup.PeerState s = new UpstreamGroup.PeerState(peer, weight, maxFails, failTimeout, down,
+                    maxConns);
+            (isBackup ? b.backup : b.primary).add(s);
+        }
+    }
+
+    /** "unix:/path", "host:port" or "host" (port 80); a name gives one peer per address, as nginx. */
+    static List<Peer> resolve(DirectiveCall c, String address) throws ConfigException {
+        if (address.startsWith("unix:")) {
+            if (address.length() == 5) {
+                throw c.error("no path in the unix domain socket in upstream \"" + address + "\"");
+            }
+            return List.of(Peer.unix(address.substring(5)));
+        }
+        String host = address;
+        int port = 80;
+        int colon = address.lastIndexOf(':');
+        if (colon >= 0 && address.indexOf(']', colon) < 0) {
+            host = address.substring(0, colon);
+            long p = Values.number(address.substring(colon + 1));
+            if (p < 1 || p > 65535) {
+                throw c.error("invalid port in upstream \"" + address + "\"");
+            }
+            port = (int) p;
+        }
+        if (host.isEmpty() || address.contains("/")) {
+            throw c.error((host.isEmpty() ? "no host" : "invalid host") + " in upstream \"" + address + "\"");
+        }
+        String lookup = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        try {
+            List<Peer> peers = new ArrayList<>();
+            for (InetAddress a : InetAddress.getAllByName(lookup)) {
+                peers.add(Peer.tcp(new InetSocketAddress(a, port)));
+            }
+            return peers;
+        } catch (UnknownHostException e) {
+            throw c.error("host not found in upstream \"" + address + "\"");
+        }
+    }
+}
