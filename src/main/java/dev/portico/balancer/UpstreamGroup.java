@@ -133,6 +133,14 @@ public final class UpstreamGroup {
             best = pick(backup, t.triedBackup, now);
         }
         if (best == null) {
+            // nginx: "all peers failed, mark them as live for quick recovery" — this request gets
+            // no peer, but the next one may try them all again instead of waiting fail_timeout.
+            for (PeerState p : primary) {
+                p.fails = 0;
+            }
+            for (PeerState p : backup) {
+                p.fails = 0;
+            }
             return null;
         }
         best.conns++;
