@@ -56,17 +56,7 @@ class AccessLogTest {
 
     @AfterAll
     void stop() {
-        try {
-            if (server != null) {
-                server.close();
-            }
-        } finally {
-            prefix.close();
-        }
-    }
-
-    private String url(String path) {
-        return "http://127.0.0.1:" + server.port() + path;
+        PorticoProcess.stop(server, prefix);
     }
 
     private void curl(String... args) {
@@ -81,13 +71,13 @@ class AccessLogTest {
     @Test
     void combinedLineHasEveryField() {
         curl("-o", "/dev/null", "-A", "Agent \"quoted\"/1.0", "-e", "http://referer.test/page",
-                url("/hello.txt?combined=1"));
+                server.url("/hello.txt?combined=1"));
         String log = awaitLog("logs/access.log", "/hello.txt?combined=1");
         assertThat(log).containsPattern(Pattern.compile("(?m)^127\\.0\\.0\\.1 - - " + TIME + " "
                 + Pattern.quote("\"GET /hello.txt?combined=1 HTTP/1.1\" 200 6 \"http://referer.test/page\" "
                         + "\"Agent \\x22quoted\\x22/1.0\"") + "$"));
 
-        curl("-o", "/dev/null", "-A", "plain", url("/no-such-file?combined=2"));
+        curl("-o", "/dev/null", "-A", "plain", server.url("/no-such-file?combined=2"));
         log = awaitLog("logs/access.log", "/no-such-file?combined=2");
         assertThat(log).containsPattern(Pattern.compile("(?m)^127\\.0\\.0\\.1 - - " + TIME + " "
                 + Pattern.quote("\"GET /no-such-file?combined=2 HTTP/1.1\" 404 154 \"-\" \"plain\"") + "$"));
@@ -95,15 +85,15 @@ class AccessLogTest {
 
     @Test
     void customFormatWithJsonEscaping() {
-        curl("-o", "/dev/null", "-A", "json \"agent\"\\", url("/hello.txt?json=1"));
+        curl("-o", "/dev/null", "-A", "json \"agent\"\\", server.url("/hello.txt?json=1"));
         String log = awaitLog("logs/json.log", "/hello.txt?json=1");
         assertThat(log).contains("{\"uri\":\"/hello.txt?json=1\",\"ua\":\"json \\\"agent\\\"\\\\\",\"status\":200}\n");
     }
 
     @Test
     void accessLogOffWritesNothing() throws Exception {
-        curl("-o", "/dev/null", url("/quiet/q.txt?silenced=1"));
-        curl("-o", "/dev/null", url("/hello.txt?after-off=1"));
+        curl("-o", "/dev/null", server.url("/quiet/q.txt?silenced=1"));
+        curl("-o", "/dev/null", server.url("/hello.txt?after-off=1"));
         // Lines are written in order: once the later request is logged, the earlier would be too.
         awaitLog("logs/access.log", "/hello.txt?after-off=1");
         awaitLog("logs/json.log", "/hello.txt?after-off=1");
@@ -125,7 +115,7 @@ class AccessLogTest {
 
     @Test
     void reopenAfterRenameCreatesANewFile() throws Exception {
-        curl("-o", "/dev/null", url("/hello.txt?before-reopen=1"));
+        curl("-o", "/dev/null", server.url("/hello.txt?before-reopen=1"));
         awaitLog("logs/access.log", "before-reopen=1");
         Files.move(prefix.path("logs/access.log"), prefix.path("logs/access.log.1"));
 
@@ -135,7 +125,7 @@ class AccessLogTest {
         PorticoProcess.awaitText(() -> Files.exists(prefix.path("logs/access.log")) ? "exists" : "",
                 "exists", WAIT);
 
-        curl("-o", "/dev/null", url("/hello.txt?after-reopen=1"));
+        curl("-o", "/dev/null", server.url("/hello.txt?after-reopen=1"));
         String fresh = awaitLog("logs/access.log", "after-reopen=1");
         assertThat(fresh).doesNotContain("before-reopen=1");
         assertThat(prefix.read("logs/access.log.1")).contains("before-reopen=1").doesNotContain("after-reopen=1");
@@ -143,7 +133,7 @@ class AccessLogTest {
 
     @Test
     void missingFileIsLoggedInNginxFormat() {
-        curl("-o", "/dev/null", url("/missing"));
+        curl("-o", "/dev/null", server.url("/missing"));
         String log = server.awaitErrorLog("\"GET /missing HTTP/1.1\"");
         String expected = "open() \"" + prefix.path("html/missing") + "\" failed (2: No such file or directory)"
                 + ", client: 127.0.0.1, server: logs.test, request: \"GET /missing HTTP/1.1\", host: \"127.0.0.1:"

@@ -23,4 +23,13 @@ public final class Curl {
         command.addAll(List.of(args));
         return Portico.exec(new ProcessBuilder(command), Duration.ofSeconds(30));
     }
+
+    /** Runs curl, which must succeed, and parses the first response in its output (curl -i / -I). */
+    public static RawResponse response(String... args) {
+        CommandResult r = run(args);
+        if (r.exitCode() != 0) {
+            throw new AssertionError("curl failed: " + r);
+        }
+        return RawConnection.parseAll(r.stdout()).get(0);
+    }
 }

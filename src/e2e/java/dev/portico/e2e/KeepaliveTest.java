@@ -46,13 +46,7 @@ class KeepaliveTest {
 
     @AfterAll
     void stop() {
-        try {
-            if (server != null) {
-                server.close();
-            }
-        } finally {
-            prefix.close();
-        }
+        PorticoProcess.stop(server, prefix);
     }
 
     @Test

@@ -249,6 +249,24 @@ public final class PorticoProcess implements AutoCloseable {
         return awaitText(this::errorLog, expected, Duration.ofSeconds(10));
     }
 
+    /** http://127.0.0.1:PORT + path, for the first port of the prefix. */
+    public String url(String path) {
+        return "http://127.0.0.1:" + port() + path;
+    }
+
+    /** A test class's teardown: stops {@code server} (checking for leaks), then removes {@code prefix}. */
+    public static void stop(PorticoProcess server, TestPrefix prefix) {
+        try {
+            if (server != null) {
+                server.close();
+            }
+        } finally {
+            if (prefix != null) {
+                prefix.close();
+            }
+        }
+    }
+
     /** Stops the server if it still runs, then fails on any leak report. */
     @Override
     public void close() {

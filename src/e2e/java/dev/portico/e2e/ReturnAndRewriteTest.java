@@ -81,28 +81,12 @@ class ReturnAndRewriteTest {
 
     @AfterAll
     void stop() {
-        try {
-            if (server != null) {
-                server.close();
-            }
-        } finally {
-            prefix.close();
-        }
-    }
-
-    private String url(String path) {
-        return "http://127.0.0.1:" + server.port() + path;
-    }
-
-    private static RawResponse curl(String... args) {
-        CommandResult r = Curl.run(args);
-        assertThat(r.exitCode()).as(r.toString()).isZero();
-        return RawConnection.parseAll(r.stdout()).get(0);
+        PorticoProcess.stop(server, prefix);
     }
 
     @Test
     void return301ToHttpsKeepsHostAndRequestUri() {
-        RawResponse r = curl("-i", "-H", "Host: redirect.test",
+        RawResponse r = Curl.response("-i", "-H", "Host: redirect.test",
                 "http://127.0.0.1:" + server.port(2) + "/a/b%20c?x=1&y=2");
         assertThat(r.statusLine()).isEqualTo("HTTP/1.1 301 Moved Permanently");
         assertThat(r.header("Location")).isEqualTo("https://redirect.test/a/b%20c?x=1&y=2");
@@ -120,12 +104,12 @@ class ReturnAndRewriteTest {
 
     @Test
     void relativeRedirectIsMadeAbsolute() {
-        RawResponse r = curl("-i", url("/relative"));
+        RawResponse r = Curl.response("-i", server.url("/relative"));
         assertThat(r.status()).isEqualTo(302);
-        assertThat(r.header("Location")).isEqualTo(url("/relative-target"));
+        assertThat(r.header("Location")).isEqualTo(server.url("/relative-target"));
 
         // The host comes from the request, the port from the listening socket.
-        RawResponse other = curl("-i", "-H", "Host: example.org:9999", url("/relative"));
+        RawResponse other = Curl.response("-i", "-H", "Host: example.org:9999", server.url("/relative"));
         assertThat(other.header("Location")).isEqualTo("http://example.org:" + server.port() + "/relative-target");
     }
 
@@ -141,7 +125,7 @@ class ReturnAndRewriteTest {
         HttpResponse<String> none = Http.get(server.port(), "/upgrade");
         assertThat(none.body()).isEqualTo("close hello");
 
-        RawResponse ws = curl("-i", "-H", "Upgrade: websocket", url("/upgrade"));
+        RawResponse ws = Curl.response("-i", "-H", "Upgrade: websocket", server.url("/upgrade"));
         assertThat(ws.body()).isEqualTo("upgrade hello");
     }
 
@@ -160,7 +144,7 @@ class ReturnAndRewriteTest {
 
     @Test
     void expiresSetsExpiresAndCacheControl() {
-        RawResponse r = curl("-i", url("/cached/c.txt"));
+        RawResponse r = Curl.response("-i", server.url("/cached/c.txt"));
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.header("Cache-Control")).isEqualTo("max-age=2592000");
         ZonedDateTime date = ZonedDateTime.parse(r.header("Date"), DateTimeFormatter.RFC_1123_DATE_TIME);
@@ -168,7 +152,7 @@ class ReturnAndRewriteTest {
         assertThat(Duration.between(date, expires)).isEqualTo(Duration.ofDays(30));
 
         // nginx adds expires only to 200, 201, 204, 206, 301, 302, 303, 304, 307, 308.
-        RawResponse missing = curl("-i", url("/cached/missing.txt"));
+        RawResponse missing = Curl.response("-i", server.url("/cached/missing.txt"));
         assertThat(missing.status()).isEqualTo(404);
         assertThat(missing.hasHeader("Expires")).isFalse();
         assertThat(missing.hasHeader("Cache-Control")).isFalse();

@@ -111,17 +111,7 @@ class StaticFilesTest {
 
     @AfterAll
     void stop() {
-        try {
-            if (server != null) {
-                server.close();
-            }
-        } finally {
-            prefix.close();
-        }
-    }
-
-    private String url(String path) {
-        return "http://127.0.0.1:" + server.port() + path;
+        PorticoProcess.stop(server, prefix);
     }
 
     private static final String HTTP_DATE = "EEE, dd MMM yyyy HH:mm:ss 'GMT'";
@@ -135,15 +125,10 @@ class StaticFilesTest {
     }
 
     /** curl -i output: status line, headers, body. */
-    private static RawResponse curl(String... args) {
-        CommandResult r = Curl.run(args);
-        assertThat(r.exitCode()).as(r.toString()).isZero();
-        return RawConnection.parseAll(r.stdout()).get(0);
-    }
 
     @Test
     void fileHasTypeLengthLastModifiedAndEtag() {
-        RawResponse r = curl("-i", url("/file.txt"));
+        RawResponse r = Curl.response("-i", server.url("/file.txt"));
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.body()).isEqualTo(FILE);
         assertThat(r.header("Content-Type")).isEqualTo("text/plain");
@@ -184,20 +169,20 @@ class StaticFilesTest {
         assertThat(otherTag.statusCode()).isEqualTo(200);
 
         // curl -z FILE sends If-Modified-Since with the local file's time.
-        RawResponse ims = curl("-i", "-z", prefix.path("html/file.txt").toString(), url("/file.txt"));
+        RawResponse ims = Curl.response("-i", "-z", prefix.path("html/file.txt").toString(), server.url("/file.txt"));
         assertThat(ims.status()).isEqualTo(304);
         assertThat(ims.body()).isEmpty();
         assertThat(ims.hasHeader("Content-Length")).isFalse();
 
-        RawResponse older = curl("-i", "-H", "If-Modified-Since: " + httpDate(MTIME.minusSeconds(60)),
-                url("/file.txt"));
+        RawResponse older = Curl.response("-i", "-H", "If-Modified-Since: " + httpDate(MTIME.minusSeconds(60)),
+                server.url("/file.txt"));
         assertThat(older.status()).isEqualTo(200);
         assertThat(older.body()).isEqualTo(FILE);
     }
 
     @Test
     void singleRange() {
-        RawResponse r = curl("-i", "-r", "0-9", url("/file.txt"));
+        RawResponse r = Curl.response("-i", "-r", "0-9", server.url("/file.txt"));
         assertThat(r.status()).isEqualTo(206);
         assertThat(r.body()).isEqualTo("0123456789");
         assertThat(r.header("Content-Length")).isEqualTo("10");
@@ -233,14 +218,14 @@ class StaticFilesTest {
 
     @Test
     void unsatisfiableRangeIs416() {
-        RawResponse r = curl("-i", "-r", "100-200", url("/file.txt"));
+        RawResponse r = Curl.response("-i", "-r", "100-200", server.url("/file.txt"));
         assertThat(r.status()).isEqualTo(416);
         assertThat(r.header("Content-Range")).isEqualTo("bytes */20");
     }
 
     @Test
     void headHasHeadersAndNoBody() {
-        CommandResult curlHead = Curl.run("-I", url("/file.txt"));
+        CommandResult curlHead = Curl.run("-I", server.url("/file.txt"));
         assertThat(curlHead.exitCode()).as(curlHead.toString()).isZero();
         int end = curlHead.stdout().indexOf("\r\n\r\n");
         assertThat(end).as(curlHead.stdout()).isPositive();
@@ -268,19 +253,19 @@ class StaticFilesTest {
 
     @Test
     void directoryWithoutSlashRedirects() {
-        RawResponse r = curl("-i", url("/dir"));
+        RawResponse r = Curl.response("-i", server.url("/dir"));
         assertThat(r.status()).isEqualTo(301);
-        assertThat(r.header("Location")).isEqualTo(url("/dir/"));
+        assertThat(r.header("Location")).isEqualTo(server.url("/dir/"));
 
         HttpResponse<String> h = Http.get(server.port(), "/auto/sub");
         assertThat(h.statusCode()).isEqualTo(301);
-        assertThat(h.headers().firstValue("Location")).hasValue(url("/auto/sub/"));
+        assertThat(h.headers().firstValue("Location")).hasValue(server.url("/auto/sub/"));
     }
 
     @Test
     void unsafeUrisAre400() {
         for (String uri : new String[] {"/../etc/passwd", "/%2e%2e/x", "/a%00b"}) {
-            RawResponse r = curl("-i", "--path-as-is", url(uri));
+            RawResponse r = Curl.response("-i", "--path-as-is", server.url(uri));
             assertThat(r.status()).as(uri).isEqualTo(400);
             assertThat(r.body()).as(uri).doesNotContain("root:");
         }
@@ -288,7 +273,7 @@ class StaticFilesTest {
 
     @Test
     void missingFileGetsTheCustomPage() {
-        RawResponse r = curl("-i", url("/no/such/file.txt"));
+        RawResponse r = Curl.response("-i", server.url("/no/such/file.txt"));
         assertThat(r.status()).isEqualTo(404);
         assertThat(r.body()).isEqualTo("custom not found\n");
         assertThat(r.header("Content-Type")).isEqualTo("text/html");
@@ -309,7 +294,7 @@ class StaticFilesTest {
 
     @Test
     void aliasInPrefixAndRegexLocations() {
-        RawResponse prefixAlias = curl("-i", url("/static/hello.txt"));
+        RawResponse prefixAlias = Curl.response("-i", server.url("/static/hello.txt"));
         assertThat(prefixAlias.status()).isEqualTo(200);
         assertThat(prefixAlias.body()).isEqualTo("hello from alias\n");
         assertThat(prefixAlias.header("Content-Type")).isEqualTo("text/plain");
@@ -359,7 +344,7 @@ class StaticFilesTest {
 
     private void downloadBig(String path) throws Exception {
         Path out = prefix.path("download-" + path.replace('/', '_'));
-        CommandResult r = Curl.run("-o", out.toString(), "-w", "%{http_code} %{size_download}", url(path));
+        CommandResult r = Curl.run("-o", out.toString(), "-w", "%{http_code} %{size_download}", server.url(path));
         assertThat(r.exitCode()).as(r.toString()).isZero();
         assertThat(r.stdout()).isEqualTo("200 " + BIG);
         assertThat(sha256(Files.readAllBytes(out))).isEqualTo(bigSha);

@@ -176,7 +176,7 @@ public final class RequestProcessor {
             }
             phase = Phase.REWRITE;
         }
-        for (Phase p : new Phase[] {Phase.REWRITE, Phase.ACCESS, Phase.PRE_CONTENT}) {
+        for (Phase p : LOCATION_PHASES) {
             if (p.ordinal() < phase.ordinal()) {
                 continue;
             }
@@ -422,12 +422,24 @@ public final class RequestProcessor {
         return status != 204 && status != 304 && status >= 200;
     }
 
-    static HttpResponseStatus statusOf(int code) {
-        String reason = ErrorPages.reasonPhrase(code);
-        if (reason == null) {
-            return HttpResponseStatus.valueOf(code);
+    /** The phases between location search and content, in order (one array, not one per request). */
+    private static final Phase[] LOCATION_PHASES = {Phase.REWRITE, Phase.ACCESS, Phase.PRE_CONTENT};
+
+    /** Status lines with nginx's reason phrases, made once for every code (not per response). */
+    private static final HttpResponseStatus[] STATUSES = new HttpResponseStatus[600];
+
+    static {
+        for (int code = 100; code < STATUSES.length; code++) {
+            String reason = ErrorPages.reasonPhrase(code);
+            STATUSES[code] = reason == null ? HttpResponseStatus.valueOf(code) : new HttpResponseStatus(code, reason);
         }
-        return new HttpResponseStatus(code, reason);
+    }
+
+    static HttpResponseStatus statusOf(int code) {
+        if (code >= 100 && code < STATUSES.length) {
+            return STATUSES[code];
+        }
+        return HttpResponseStatus.valueOf(code);
     }
 
     /** Logs with the request's context appended, as nginx's ngx_http_log_error. */

@@ -6,10 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.portico.core.Snapshot;
-import dev.portico.log.ErrorLog;
-import dev.portico.log.LogLevel;
-import dev.portico.server.HttpServer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -33,8 +29,7 @@ class ProxyPassTest {
     static Path dir;
 
     static Gunicorn app;
-    static HttpServer server;
-    static Snapshot snapshot;
+    static RunningServer server;
     static int port;
     static int deadPort;
     static Path errorLog;
@@ -136,22 +131,13 @@ class ProxyPassTest {
                 .replace("UP", up).replace("DEAD", Integer.toString(deadPort))
                 .replace("WATCHED", Integer.toString(watched.getLocalPort()))
                 .replace("SOCK", app.socket.toString()).replace("HTML", dir.resolve("html").toString());
-        Files.createDirectories(dir.resolve("logs"));
-        Path file = dir.resolve("portico.conf");
-        Files.writeString(file, conf);
-        snapshot = Snapshot.load(dir, Snapshot.Source.file(file), null, new ErrorLog.Sink(null, LogLevel.ERROR));
-        snapshot.prepare();
-        server = new HttpServer(1, 256);
-        server.start(snapshot.http());
+        server = RunningServer.start(dir, conf);
     }
 
     @AfterAll
     static void stop() throws Exception {
         if (server != null) {
-            server.stopNow();
-        }
-        if (snapshot != null) {
-            snapshot.close();
+            server.close();
         }
         if (app != null) {
             app.close();

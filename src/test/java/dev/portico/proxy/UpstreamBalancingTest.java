@@ -3,10 +3,6 @@ package dev.portico.proxy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.portico.core.Snapshot;
-import dev.portico.log.ErrorLog;
-import dev.portico.log.LogLevel;
-import dev.portico.server.HttpServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
@@ -22,8 +18,7 @@ class UpstreamBalancingTest {
 
     static Gunicorn a;
     static Gunicorn b;
-    static HttpServer server;
-    static Snapshot snapshot;
+    static RunningServer server;
     static int port;
     static Path errorLog;
 
@@ -61,22 +56,13 @@ class UpstreamBalancingTest {
                 """.replace("ERRLOG", errorLog.toString()).replace("PORT", Integer.toString(port))
                 .replace("DEAD2", Integer.toString(dead2)).replace("DEAD", Integer.toString(dead))
                 .replace(":A", ":" + a.port).replace(":B", ":" + b.port);
-        Files.createDirectories(dir.resolve("logs"));
-        Path file = dir.resolve("portico.conf");
-        Files.writeString(file, conf);
-        snapshot = Snapshot.load(dir, Snapshot.Source.file(file), null, new ErrorLog.Sink(null, LogLevel.ERROR));
-        snapshot.prepare();
-        server = new HttpServer(1, 256);
-        server.start(snapshot.http());
+        server = RunningServer.start(dir, conf);
     }
 
     @AfterAll
     static void stop() throws Exception {
         if (server != null) {
-            server.stopNow();
-        }
-        if (snapshot != null) {
-            snapshot.close();
+            server.close();
         }
         if (a != null) {
             a.close();

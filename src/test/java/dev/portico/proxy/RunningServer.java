@@ -1,0 +1,46 @@
+package dev.portico.proxy;
+
+import dev.portico.config.ConfigException;
+import dev.portico.core.Snapshot;
+import dev.portico.log.ErrorLog;
+import dev.portico.log.LogLevel;
+import dev.portico.server.HttpServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** A configuration file in a prefix folder, loaded, prepared and served in this JVM. */
+final class RunningServer implements AutoCloseable {
+
+    private final Snapshot snapshot;
+    private final HttpServer server;
+
+    private RunningServer(Snapshot snapshot, HttpServer server) {
+        this.snapshot = snapshot;
+        this.server = server;
+    }
+
+    static RunningServer start(Path prefix, String conf) throws IOException, ConfigException {
+        Files.createDirectories(prefix.resolve("logs"));
+        Path file = prefix.resolve("portico.conf");
+        Files.writeString(file, conf);
+        Snapshot snapshot = Snapshot.load(prefix, Snapshot.Source.file(file), null,
+                new ErrorLog.Sink(null, LogLevel.ERROR));
+        snapshot.prepare();
+        HttpServer server = new HttpServer(1, 256);
+        try {
+            server.start(snapshot.http());
+        } catch (IOException e) {
+            server.stopNow();
+            snapshot.close();
+            throw e;
+        }
+        return new RunningServer(snapshot, server);
+    }
+
+    @Override
+    public void close() {
+        server.stopNow();
+        snapshot.close();
+    }
+}
