@@ -71,6 +71,8 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
     private boolean requestBodyEnded;
     private boolean informational;
     private BodySink sink;
+    /** The response body read ahead of the client (proxy_buffering), or null when it streams as read. */
+    private ResponseBuffer buffer;
 
     private final long startNanos = System.nanoTime();
     private long connectNanos = -1;
@@ -345,7 +347,15 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
 
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
-            if (stage == Stage.READING_BODY && sink != null) {
+            if (stage == Stage.READING_BODY && buffer != null) {
+                if (buffer.hasRoom()) {
+                    read();
+                } else {
+                    // Memory and temporary file are full: the upstream waits until the client drains some.
+                    disarm();
+                    buffer.whenRoom(UpstreamRequest.this::read);
+                }
+            } else if (stage == Stage.READING_BODY && sink != null) {
                 if (sink.isWritable()) {
                     read();
                 } else {
@@ -430,6 +440,11 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
             releaseClientBody();
         }
         stage = Stage.READING_BODY;
+        if (buffers(head)) {
+            buffer = new ResponseBuffer(settings.buffersSize(), settings.maxTempFileSize(), new TempFiles(),
+                    client.alloc());
+            x.addCleanup(buffer::discard);
+        }
         long length = -1;
         String cl = head.headers().get(HttpHeaderNames.CONTENT_LENGTH);
         if (cl != null) {
@@ -440,6 +455,35 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
             }
         }
         RequestProcessor.send(x, status, new ResponseBody.Stream(length, this));
+    }
+
+    /** proxy_buffering, unless the upstream's X-Accel-Buffering says otherwise for this response. */
+    private boolean buffers(HttpResponse head) {
+        String accel = head.headers().get("X-Accel-Buffering");
+        if (accel != null) {
+            if (accel.equalsIgnoreCase("yes")) {
+                return true;
+            }
+            if (accel.equalsIgnoreCase("no")) {
+                return false;
+            }
+        }
+        return settings.buffering();
+    }
+
+    /** Where the response buffer's temporary file goes; its creation is logged as nginx does. */
+    private final class TempFiles implements ResponseBuffer.TempFiles {
+        @Override
+        public java.nio.file.Path folder() {
+            return settings.tempPath() != null ? settings.tempPath()
+                    : java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
+        }
+
+        @Override
+        public void created(java.nio.file.Path path) {
+            RequestProcessor.logError(x, LogLevel.WARN, "an upstream response is buffered to a temporary file "
+                    + path + " while reading upstream", upstreamUrl());
+        }
     }
 
     /** Response headers that describe the upstream connection, not the response (nginx drops them too). */
@@ -458,12 +502,23 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         disarm();
         ByteBuf data = content.content();
         responseLength += data.readableBytes();
-        if (sink != null && data.isReadable()) {
-            sink.write(data.retain());
+        if (data.isReadable()) {
+            if (buffer != null) {
+                try {
+                    buffer.add(data.retain());
+                } catch (java.io.IOException e) {
+                    failBody("write() to a temporary file failed (" + e.getMessage() + ")");
+                    return;
+                }
+            } else if (sink != null) {
+                sink.write(data.retain());
+            }
         }
         if (last) {
             finishUpstream();
-            if (sink != null) {
+            if (buffer != null) {
+                buffer.end();
+            } else if (sink != null) {
                 sink.end();
             }
         }
@@ -474,12 +529,18 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
     @Override
     public void start(BodySink sink) {
         this.sink = sink;
+        if (buffer != null) {
+            buffer.attach(sink);
+        }
         read();
     }
 
     @Override
     public void discard() {
         close();
+        if (buffer != null) {
+            buffer.discard();
+        }
     }
 
     // ---- endings ----
@@ -559,6 +620,9 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         }
         RequestProcessor.logError(x, LogLevel.ERROR, message, upstreamUrl());
         finishUpstream();
+        if (buffer != null) {
+            buffer.discard();
+        }
         if (sink != null) {
             sink.abort();
         }

@@ -11,9 +11,15 @@ import java.util.Set;
  * @param nextOnTimeout proxy_next_upstream has "timeout"
  * @param nextTries proxy_next_upstream_tries, 0 for no limit
  * @param nextTimeout proxy_next_upstream_timeout in milliseconds, 0 for no limit
+ * @param buffering proxy_buffering: read the response ahead of the client into memory and a temporary file
+ * @param buffersSize the memory for that (proxy_buffers number × size)
+ * @param maxTempFileSize proxy_max_temp_file_size, 0 for no temporary file
+ * @param tempPath proxy_temp_path, or null for the system's temporary folder
  */
 public record UpstreamSettings(long connectTimeout, long sendTimeout, long readTimeout, int bufferSize,
                                boolean passRequestBody, boolean interceptErrors, boolean socketKeepalive,
                                Set<String> hiddenHeaders, boolean nextOnError, boolean nextOnTimeout,
-                               int nextTries, long nextTimeout) {
+                               int nextTries, long nextTimeout,
+                               boolean buffering, long buffersSize, long maxTempFileSize,
+                               java.nio.file.Path tempPath) {
 }

@@ -149,7 +149,8 @@ final class ProxyConf {
         settings = new UpstreamSettings(connectTimeout, sendTimeout, readTimeout,
                 (int) Math.min(Integer.MAX_VALUE, bufferSize), passRequestBody, interceptErrors, socketKeepalive,
                 Set.copyOf(hidden), nextUpstream.contains("error"), nextUpstream.contains("timeout"),
-                nextUpstreamTries, nextUpstreamTimeout);
+                nextUpstreamTries, nextUpstreamTimeout,
+                buffering, buffersNumber * buffersSize, maxTempFileSize, tempPath);
         protocol = pass == null ? null : new HttpProxyProtocol(this);
     }
 
