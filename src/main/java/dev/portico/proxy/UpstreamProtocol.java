@@ -44,6 +44,13 @@ public interface UpstreamProtocol {
     /** The request URI as sent, for the log's upstream: "…" ("/path?args"). */
     String requestTarget(HttpExchange x);
 
+    /**
+     * The upstream answered 101: from now on the connection carries raw bytes
+     * both ways, so the protocol stops encoding requests (its response decoder
+     * passes bytes through once it has seen the 101).
+     */
+    void upgraded(ChannelPipeline pipeline);
+
     /** Rewrites the response headers the client will get (proxy_redirect). */
     void rewriteResponseHeaders(HttpExchange x, HttpHeaders headers);
 }

@@ -45,7 +45,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
 
-    private enum Stage { CONNECTING, SENDING, READING_HEAD, READING_BODY, DONE }
+    private enum Stage { CONNECTING, SENDING, READING_HEAD, READING_BODY, UPGRADED, DONE }
 
     private final HttpExchange x;
     private final UpstreamProtocol protocol;
@@ -427,6 +427,10 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
             }
         }
         protocol.rewriteResponseHeaders(x, out);
+        if (status == 101 && x.requestHeaders().contains(HttpHeaderNames.UPGRADE)) {
+            upgrade(head);
+            return;
+        }
         boolean noBody = x.isHead() || status == 204 || status == 304;
         if (noBody) {
             finishUpstream();
@@ -455,6 +459,25 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
             }
         }
         RequestProcessor.send(x, status, new ResponseBody.Stream(length, this));
+    }
+
+    /**
+     * 101 to a request that asked for an upgrade (a WebSocket): the connection
+     * becomes a tunnel for the client's bytes, as nginx does with
+     * proxy_http_version 1.1 and the Upgrade/Connection headers passed on.
+     */
+    private void upgrade(HttpResponse head) {
+        stage = Stage.UPGRADED;
+        String upgrade = head.headers().get(HttpHeaderNames.UPGRADE);
+        if (upgrade != null) {
+            x.responseHeaders().set(HttpHeaderNames.UPGRADE, upgrade);
+        }
+        UpgradedConnection tunnel = new UpgradedConnection(upstream, settings.readTimeout(),
+                message -> RequestProcessor.logError(x, LogLevel.ERROR, message, upstreamUrl()));
+        protocol.upgraded(upstream.pipeline());
+        // Bytes the decoder holds past the 101's head reach the tunnel, which replaces this request's handler.
+        upstream.pipeline().replace("upstream", "tunnel", tunnel);
+        RequestProcessor.send(x, 101, new ResponseBody.Switched(tunnel));
     }
 
     /** proxy_buffering, unless the upstream's X-Accel-Buffering says otherwise for this response. */

@@ -44,6 +44,11 @@ final class HttpProxyProtocol implements UpstreamProtocol {
     }
 
     @Override
+    public void upgraded(ChannelPipeline pipeline) {
+        pipeline.get(HttpClientCodec.class).removeOutboundHandler();
+    }
+
+    @Override
     public Object encodeRequestHead(HttpExchange x, long bodyLength) {
         HttpHeaders h = new DefaultHttpHeaders(false);
         for (ProxyConf.HeaderSetting s : conf.effectiveHeaders) {
