@@ -408,6 +408,14 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
             RequestProcessor.finish(x, status);
             return;
         }
+        String accelRedirect = AccelHeaders.redirectTarget(head.headers(), settings);
+        if (accelRedirect != null) {
+            // X-Accel-Redirect: the upstream's body is not wanted, the request goes on internally.
+            finishUpstream();
+            releaseClientBody();
+            AccelHeaders.redirect(x, head.headers(), accelRedirect);
+            return;
+        }
         HttpHeaders out = x.responseHeaders();
         out.clear();
         for (Map.Entry<String, String> e : head.headers()) {
@@ -417,6 +425,8 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
             }
         }
         protocol.rewriteResponseHeaders(x, out);
+        // No charset module yet: no charset is known, so X-Accel-Charset can only be reported.
+        AccelHeaders.overrideCharset(x, head.headers(), out, status, settings, charset -> false);
         boolean noBody = x.isHead() || status == 204 || status == 304;
         if (noBody) {
             finishUpstream();

@@ -11,9 +11,10 @@ import java.util.Set;
  * @param nextOnTimeout proxy_next_upstream has "timeout"
  * @param nextTries proxy_next_upstream_tries, 0 for no limit
  * @param nextTimeout proxy_next_upstream_timeout in milliseconds, 0 for no limit
+ * @param ignoredHeaders lower-case names of the response headers proxy_ignore_headers names (see {@link AccelHeaders})
  */
 public record UpstreamSettings(long connectTimeout, long sendTimeout, long readTimeout, int bufferSize,
                                boolean passRequestBody, boolean interceptErrors, boolean socketKeepalive,
                                Set<String> hiddenHeaders, boolean nextOnError, boolean nextOnTimeout,
-                               int nextTries, long nextTimeout) {
+                               int nextTries, long nextTimeout, Set<String> ignoredHeaders) {
 }

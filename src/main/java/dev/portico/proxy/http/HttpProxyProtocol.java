@@ -93,7 +93,10 @@ final class HttpProxyProtocol implements UpstreamProtocol {
      */
     @Override
     public String requestTarget(HttpExchange x) {
-        ProxyPass pass = conf.pass;
+        ProxyPass pass = conf.pass.of(x);
+        if (conf.pass.hasVariables() && pass.uri() != null) {
+            return pass.uri(); // a URI rendered from variables goes as it is, args and all
+        }
         if (pass.uri() == null && !x.isInternal() && x.requestUri().startsWith("/")) {
             return x.requestUri();
         }
@@ -155,6 +158,9 @@ final class HttpProxyProtocol implements UpstreamProtocol {
             String from;
             String to;
             if (r == ProxyConf.Redirect.DEFAULT) {
+                if (conf.pass.hasVariables()) {
+                    continue; // nginx has no default rule for a proxy_pass with variables
+                }
                 // nginx's default: the proxy_pass URL (with the location's name when it has no URI)
                 // becomes the location's name.
                 String name = x.location().name();
