@@ -314,15 +314,20 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
                 }
                 if (msg instanceof HttpResponse head) {
                     if (head.decoderResult().isFailure()) {
-                        // Netty's decoder refuses what nginx refuses: header names that are not
-                        // tokens, bad status lines, a head larger than proxy_buffer_size.
+                        // The protocol's decoder refuses what nginx refuses, in nginx's words.
                         Throwable cause = head.decoderResult().cause();
-                        fail(502, cause instanceof PrematureChannelClosureException
+                        fail(502, cause instanceof UpstreamResponseDecoder.InvalidResponse
+                                ? cause.getMessage() + " while reading response header from upstream"
+                                : cause instanceof PrematureChannelClosureException
                                 ? "upstream prematurely closed connection while reading response header from upstream"
-                                : cause instanceof io.netty.handler.codec.TooLongFrameException
-                                ? "upstream sent too big header while reading response header from upstream"
                                 : "upstream sent invalid header while reading response header from upstream");
                         return;
+                    }
+                    if (head instanceof UpstreamResponseDecoder.Head parsed) {
+                        for (String warning : parsed.warnings()) {
+                            RequestProcessor.logError(x, LogLevel.WARN, warning
+                                    + " while reading response header from upstream", upstreamUrl());
+                        }
                     }
                     int code = head.status().code();
                     if (code >= 100 && code < 200 && code != 101) {
@@ -334,6 +339,10 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
                 if (msg instanceof HttpContent content) {
                     if (informational) {
                         informational = !(content instanceof LastHttpContent);
+                        return;
+                    }
+                    if (content.decoderResult().cause() instanceof UpstreamResponseDecoder.InvalidResponse bad) {
+                        failBody(bad.getMessage() + " while reading upstream"); // e.g. a broken chunked body
                         return;
                     }
                     responseContent(content);

@@ -7,7 +7,10 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpRequest;
-import io.netty.handler.codec.http.HttpClientCodec;
+import dev.portico.proxy.UpstreamResponseDecoder;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
@@ -39,8 +42,18 @@ final class HttpProxyProtocol implements UpstreamProtocol {
     @Override
     public void initChannel(ChannelPipeline pipeline) {
         // The response head must fit in proxy_buffer_size, as nginx requires.
-        int headSize = (int) Math.min(Integer.MAX_VALUE, conf.bufferSize);
-        pipeline.addLast("codec", new HttpClientCodec(headSize, headSize, 16 * 1024));
+        UpstreamResponseDecoder decoder = new UpstreamResponseDecoder((int) Math.min(Integer.MAX_VALUE,
+                conf.bufferSize));
+        pipeline.addLast("decoder", decoder);
+        pipeline.addLast("encoder", new HttpRequestEncoder() {
+            @Override
+            protected void encode(ChannelHandlerContext ctx, Object msg, List<Object> out) throws Exception {
+                if (msg instanceof HttpRequest request) {
+                    decoder.requestSent(HttpMethod.HEAD.equals(request.method()));
+                }
+                super.encode(ctx, msg, out);
+            }
+        });
     }
 
     @Override
