@@ -79,6 +79,12 @@ class AccelHeadersTest {
                             add_header X-Args $args always;
                             return 204;
                         }
+                        location /again/ {
+                            internal;
+                            proxy_pass http://UP/echo/;
+                            proxy_read_timeout 3s;
+                            proxy_send_timeout 3s;
+                        }
                         location @named {
                             add_header X-Method $request_method always;
                             add_header X-Uri $uri always;
@@ -143,6 +149,18 @@ class AccelHeadersTest {
         RawClient.Response none = request("GET", "/up/accel?redirect=" + q("/target/y"), null);
         assertEquals("/target/y", none.header("X-Uri"));
         assertNull(none.header("X-Args"));
+    }
+
+    @Test
+    void redirectToAProxiedLocation() throws Exception {
+        // The redirected request goes upstream again, with the header's URI and args.
+        RawClient.Response r = request("HEAD", "/up/accel?redirect=" + q("/again/h"), null);
+        assertEquals(200, r.status());
+        assertEquals("application/json", r.header("Content-Type"));
+        r = request("GET", "/up/accel?redirect=" + q("/again/x?k=v"), null);
+        assertEquals(200, r.status(), r.text());
+        assertTrue(r.text().contains("\"method\": \"GET\""), r.text());
+        assertTrue(r.text().contains("\"uri\": \"/echo/x?k=v\""), r.text());
     }
 
     @Test
