@@ -107,19 +107,11 @@ class ProxyPassVariablesTest {
 
     @AfterAll
     static void stop() throws Exception {
-        if (server != null) {
-            server.close();
-        }
-        if (app != null) {
-            app.close();
-        }
+        RunningServer.closeAll(server, app);
     }
 
     static RawClient.Response get(String target) throws IOException {
-        try (RawClient c = new RawClient(port)) {
-            c.send("GET " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
-            return c.read(false);
-        }
+        return RawClient.get(port, target);
     }
 
     @Test

@@ -61,26 +61,25 @@ class UpstreamInvalidHeaderTest {
 
     @AfterAll
     static void stop() throws Exception {
-        if (server != null) {
-            server.close();
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
+        RunningServer.closeAll(server, upstream);
     }
 
     /** Sends GET {@code path}, answers it upstream with {@code response}, and reads what the client got. */
     static RawClient.Response exchange(String path, String response) throws IOException {
-        try (RawClient c = new RawClient(port)) {
-            c.send("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
-            try (Socket s = upstream.accept()) {
-                readHead(s.getInputStream());
-                s.getOutputStream().write(response.getBytes(StandardCharsets.ISO_8859_1));
-                s.getOutputStream().flush();
-                s.shutdownOutput();
-                return c.read(false);
-            }
+        try (RawClient c = new RawClient(port); Socket s = answer(c, path, response)) {
+            s.shutdownOutput();
+            return c.read(false);
         }
+    }
+
+    /** Sends GET {@code path} from {@code c}; the upstream connection, once it has written {@code response}. */
+    static Socket answer(RawClient c, String path, String response) throws IOException {
+        c.send("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        Socket s = upstream.accept();
+        readHead(s.getInputStream());
+        s.getOutputStream().write(response.getBytes(StandardCharsets.ISO_8859_1));
+        s.getOutputStream().flush();
+        return s;
     }
 
     private static void readHead(InputStream in) throws IOException {
@@ -184,16 +183,10 @@ class UpstreamInvalidHeaderTest {
 
     @Test
     void brokenChunkedBodyCutsTheResponse() throws Exception {
-        try (RawClient c = new RawClient(port)) {
-            c.send("GET /chunks HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
-            try (Socket s = upstream.accept()) {
-                readHead(s.getInputStream());
-                s.getOutputStream().write(("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-                        + "3\r\nabc\r\nzz\r\n").getBytes(StandardCharsets.ISO_8859_1));
-                s.getOutputStream().flush();
-                // The head went out before the body broke: the client sees its response cut short.
-                assertThrows(Exception.class, () -> c.read(false));
-            }
+        try (RawClient c = new RawClient(port); Socket s = answer(c, "/chunks",
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nzz\r\n")) {
+            // The head went out before the body broke: the client sees its response cut short.
+            assertThrows(Exception.class, () -> c.read(false));
         }
         String log = ErrorLogText.containing(errorLog, "upstream sent invalid chunked response while reading upstream,"
                 + " client: 127.0.0.1, server: localhost, request: \"GET /chunks HTTP/1.1\"");
