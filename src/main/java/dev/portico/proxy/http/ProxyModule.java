@@ -2,6 +2,7 @@ package dev.portico.proxy.http;
 
 import static dev.portico.config.Contexts.HTTP_SERVER_LOCATION;
 
+import dev.portico.balancer.UpstreamGroup;
 import dev.portico.balancer.Upstreams;
 import dev.portico.config.ConfKey;
 import dev.portico.config.ConfigBuild;
@@ -26,7 +27,6 @@ import dev.portico.proxy.UpstreamVariables;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import dev.portico.balancer.UpstreamGroup;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

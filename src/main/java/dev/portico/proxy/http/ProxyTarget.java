@@ -11,7 +11,6 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.List;
 
-
 /**
  * A proxy_pass with variables, for one request: nginx's ngx_http_proxy_eval
  * (the URL rendered and parsed, $proxy_host and $proxy_port from it) and the
