@@ -46,8 +46,8 @@ public interface UpstreamProtocol {
 
     /**
      * The upstream answered 101: from now on the connection carries raw bytes
-     * both ways, so the protocol stops encoding requests (its response decoder
-     * passes bytes through once it has seen the 101).
+     * both ways: the protocol removes its encoder and decoder (the decoder's
+     * unread bytes go on to the next handler as they are).
      */
     void upgraded(ChannelPipeline pipeline);
 

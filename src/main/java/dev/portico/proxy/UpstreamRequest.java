@@ -316,15 +316,20 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
                 }
                 if (msg instanceof HttpResponse head) {
                     if (head.decoderResult().isFailure()) {
-                        // Netty's decoder refuses what nginx refuses: header names that are not
-                        // tokens, bad status lines, a head larger than proxy_buffer_size.
+                        // The protocol's decoder refuses what nginx refuses, in nginx's words.
                         Throwable cause = head.decoderResult().cause();
-                        fail(502, cause instanceof PrematureChannelClosureException
+                        fail(502, cause instanceof UpstreamResponseDecoder.InvalidResponse
+                                ? cause.getMessage() + " while reading response header from upstream"
+                                : cause instanceof PrematureChannelClosureException
                                 ? "upstream prematurely closed connection while reading response header from upstream"
-                                : cause instanceof io.netty.handler.codec.TooLongFrameException
-                                ? "upstream sent too big header while reading response header from upstream"
                                 : "upstream sent invalid header while reading response header from upstream");
                         return;
+                    }
+                    if (head instanceof UpstreamResponseDecoder.Head parsed) {
+                        for (String warning : parsed.warnings()) {
+                            RequestProcessor.logError(x, LogLevel.WARN, warning
+                                    + " while reading response header from upstream", upstreamUrl());
+                        }
                     }
                     int code = head.status().code();
                     if (code >= 100 && code < 200 && code != 101) {
@@ -336,6 +341,10 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
                 if (msg instanceof HttpContent content) {
                     if (informational) {
                         informational = !(content instanceof LastHttpContent);
+                        return;
+                    }
+                    if (content.decoderResult().cause() instanceof UpstreamResponseDecoder.InvalidResponse bad) {
+                        failBody(bad.getMessage() + " while reading upstream"); // e.g. a broken chunked body
                         return;
                     }
                     responseContent(content);
@@ -418,6 +427,14 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
             RequestProcessor.finish(x, status);
             return;
         }
+        String accelRedirect = AccelHeaders.redirectTarget(head.headers(), settings);
+        if (accelRedirect != null) {
+            // X-Accel-Redirect: the upstream's body is not wanted, the request goes on internally.
+            finishUpstream();
+            releaseClientBody();
+            AccelHeaders.redirect(x, head.headers(), accelRedirect);
+            return;
+        }
         HttpHeaders out = x.responseHeaders();
         out.clear();
         for (Map.Entry<String, String> e : head.headers()) {
@@ -427,6 +444,8 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
             }
         }
         protocol.rewriteResponseHeaders(x, out);
+        // No charset module yet: no charset is known, so X-Accel-Charset can only be reported.
+        AccelHeaders.overrideCharset(x, head.headers(), out, status, settings, charset -> false);
         if (status == 101 && x.requestHeaders().contains(HttpHeaderNames.UPGRADE)) {
             upgrade(head);
             return;
@@ -474,24 +493,16 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         }
         UpgradedConnection tunnel = new UpgradedConnection(upstream, settings.readTimeout(),
                 message -> RequestProcessor.logError(x, LogLevel.ERROR, message, upstreamUrl()));
-        protocol.upgraded(upstream.pipeline());
-        // Bytes the decoder holds past the 101's head reach the tunnel, which replaces this request's handler.
         upstream.pipeline().replace("upstream", "tunnel", tunnel);
         RequestProcessor.send(x, 101, new ResponseBody.Switched(tunnel));
+        // Last, once the tunnel has its client: bytes the decoder holds past the 101's head go to it.
+        protocol.upgraded(upstream.pipeline());
     }
 
     /** proxy_buffering, unless the upstream's X-Accel-Buffering says otherwise for this response. */
     private boolean buffers(HttpResponse head) {
-        String accel = head.headers().get("X-Accel-Buffering");
-        if (accel != null) {
-            if (accel.equalsIgnoreCase("yes")) {
-                return true;
-            }
-            if (accel.equalsIgnoreCase("no")) {
-                return false;
-            }
-        }
-        return settings.buffering();
+        Boolean accel = AccelHeaders.buffering(head.headers(), settings);
+        return accel != null ? accel : settings.buffering();
     }
 
     /** Where the response buffer's temporary file goes; its creation is logged as nginx does. */

@@ -15,11 +15,12 @@ import java.util.Set;
  * @param buffersSize the memory for that (proxy_buffers number × size)
  * @param maxTempFileSize proxy_max_temp_file_size, 0 for no temporary file
  * @param tempPath proxy_temp_path, or null for the system's temporary folder
+ * @param ignoredHeaders lower-case names of the response headers proxy_ignore_headers names (see {@link AccelHeaders})
  */
 public record UpstreamSettings(long connectTimeout, long sendTimeout, long readTimeout, int bufferSize,
                                boolean passRequestBody, boolean interceptErrors, boolean socketKeepalive,
                                Set<String> hiddenHeaders, boolean nextOnError, boolean nextOnTimeout,
                                int nextTries, long nextTimeout,
                                boolean buffering, long buffersSize, long maxTempFileSize,
-                               java.nio.file.Path tempPath) {
+                               java.nio.file.Path tempPath, Set<String> ignoredHeaders) {
 }

@@ -57,6 +57,14 @@ public final class RawClient implements AutoCloseable {
         out = socket.getOutputStream();
     }
 
+    /** GET {@code target} on a connection of its own (Connection: close), and the response. */
+    public static Response get(int port, String target) throws IOException {
+        try (RawClient c = new RawClient(port)) {
+            c.send("GET " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+            return c.read(false);
+        }
+    }
+
     public void send(String head) throws IOException {
         out.write(head.getBytes(StandardCharsets.ISO_8859_1));
         out.flush();
