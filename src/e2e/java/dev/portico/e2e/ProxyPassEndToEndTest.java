@@ -5,13 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.portico.e2e.upstream.FlaskApp;
 import dev.portico.e2e.upstream.Gunicorn;
 import dev.portico.e2e.upstream.Json;
+import dev.portico.e2e.upstream.RawUpstream;
 import dev.portico.proxy.RawClient;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.io.IOException;
 import java.security.MessageDigest;
-import java.time.Duration;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
@@ -25,8 +23,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * bin/portico in front of the real Gunicorn running examples/flaskapp: the request URI the
  * application gets (the client's as sent, or the location's prefix replaced by proxy_pass's
- * URI part), proxy_redirect's default, and 100 MB bodies streamed both ways, on TCP and on a
- * unix socket.
+ * URI part), proxy_redirect's default, the upstream's hop-by-hop response headers, and 100 MB
+ * bodies streamed both ways, on TCP and on a unix socket.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ProxyPassEndToEndTest {
@@ -73,43 +71,42 @@ class ProxyPassEndToEndTest {
                     location /status/ {
                         proxy_pass http://127.0.0.1:%%APP%%;
                     }
+                    location /hop/ {
+                        proxy_pass http://127.0.0.1:%%HOP%%;
+                    }
                 }
             }
             """;
 
     private static final long HUNDRED_MB = 100L << 20;
 
-    private TestPrefix prefix;
+    private GunicornBehindPortico proxy;
     private Gunicorn app;
+    /** An upstream answering with hop-by-hop headers of its own, which Gunicorn never sends. */
+    private RawUpstream hop;
     private PorticoProcess server;
 
     @BeforeAll
-    void start() throws Exception {
-        prefix = TestPrefix.create();
-        Path appDir = Files.createDirectories(prefix.path("app"));
-        app = Gunicorn.start(appDir, List.of("127.0.0.1:" + TestPrefix.freePort(), "unix:" + appDir.resolve("app.sock")),
-                4, "sync", Duration.ofSeconds(60));
-        prefix.config(CONFIG.replace("%%APP%%", Integer.toString(app.port()))
-                .replace("%%SOCK%%", app.socketPath().toString()));
-        server = PorticoProcess.start(prefix);
+    void start() {
+        proxy = GunicornBehindPortico.start(4);
+        app = proxy.app();
+        hop = RawUpstream.answering("HTTP/1.1 200 OK\r\nConnection: keep-alive, X-Hop\r\nKeep-Alive: timeout=5\r\n"
+                + "X-Hop: 1\r\nTransfer-Encoding: chunked\r\nServer: raw\r\nDate: Mon, 01 Jan 2001 00:00:00 GMT\r\n"
+                + "\r\n5\r\nhello\r\n0\r\n\r\n");
+        server = proxy.serve(CONFIG.replace("%%HOP%%", Integer.toString(hop.port()))).server();
     }
 
     @AfterAll
     void stop() {
         try {
-            PorticoProcess.stop(server, prefix);
+            proxy.close();
         } finally {
-            if (app != null) {
-                app.close();
-            }
+            hop.close();
         }
     }
 
-    private RawClient.Response get(String target) throws Exception {
-        try (RawClient c = new RawClient(server.port())) {
-            c.send("GET " + target + " HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n");
-            return c.read(false);
-        }
+    private RawClient.Response get(String target) throws IOException {
+        return proxy.get("example.com", target);
     }
 
     private FlaskApp.Echo echo(String target) throws Exception {
@@ -149,6 +146,29 @@ class ProxyPassEndToEndTest {
         assertThat(r.header("Location")).isEqualTo("http://example.com:" + server.port() + "/echo/x");
         RawClient.Response elsewhere = get("/status/302?location=http://127.0.0.2:" + app.port() + "/echo/x");
         assertThat(elsewhere.header("Location")).isEqualTo("http://127.0.0.2:" + app.port() + "/echo/x");
+    }
+
+    @Test
+    void upstreamsHopByHopResponseHeadersStayBehind() throws Exception {
+        try (RawClient c = new RawClient(server.port())) {
+            c.send("GET /hop/x HTTP/1.1\r\nHost: example.com\r\n\r\n");
+            RawClient.Response r = c.read(false);
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.text()).isEqualTo("hello");
+            // Connection, Keep-Alive and Transfer-Encoding are the client connection's own; as in
+            // nginx, a header that the upstream's Connection names still passes.
+            assertThat(r.all("Connection")).containsExactly("keep-alive");
+            assertThat(r.all("Keep-Alive")).isEmpty();
+            assertThat(r.all("Transfer-Encoding")).containsExactly("chunked");
+            assertThat(r.header("X-Hop")).isEqualTo("1");
+            assertThat(r.all("Server")).hasSize(1).allMatch(s -> s.startsWith("portico/"));
+            assertThat(r.all("Date")).hasSize(1).noneMatch(d -> d.contains("2001"));
+            c.send("GET /status/204 HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n");
+            assertThat(c.read(false).status()).isEqualTo(204);
+        }
+        assertThat(hop.requestHeads()).hasSize(1);
+        assertThat(hop.requestHeads().get(0)).startsWith("GET /hop/x HTTP/1.0\r\nHost: 127.0.0.1:" + hop.port()
+                + "\r\nConnection: close\r\n");
     }
 
     /** A 100 MB request body from a seeded generator, sent as it is made; returns its SHA-256. */
