@@ -180,11 +180,11 @@ final class HttpProxyProtocol implements UpstreamProtocol {
                 if (conf.pass.hasVariables()) {
                     continue; // nginx has no default rule for a proxy_pass with variables
                 }
-                // nginx's default: the proxy_pass URL (with the location's name when it has no URI)
-                // becomes the location's name.
-                String name = x.location().name();
-                from = conf.pass.uri() != null ? conf.pass.url() : conf.pass.url() + name;
-                to = name;
+                // nginx's default: a proxy_pass URL with a URI part becomes the location's name;
+                // one without becomes "/" (its root, whatever the location).
+                boolean hasUri = conf.pass.uri() != null;
+                from = hasUri ? conf.pass.url() : conf.pass.url() + "/";
+                to = hasUri ? x.location().name() : "/";
             } else {
                 from = r.from().render(x);
                 to = r.to().render(x);
