@@ -412,6 +412,16 @@ class ProxyPassTest {
     }
 
     @Test
+    void aRelativeLocationThatNoRuleRewritesStaysRelative() throws Exception {
+        // nginx makes a Location absolute only when proxy_redirect rewrote it.
+        RawClient.Response r = get("/redir/status/302?location=relative", "");
+        assertEquals(302, r.status());
+        assertEquals("/echo/redirected", r.header("Location"));
+        RawClient.Response rewritten = get("/redir/status/302?location=http://127.0.0.1:" + appPort + "/x", "");
+        assertEquals("http://localhost:" + port + "/redir/x", rewritten.header("Location"));
+    }
+
+    @Test
     void proxyRedirectDefaultRewritesRefresh() throws Exception {
         RawClient.Response r = get("/redir/headers?Refresh=5%3B%20url%3Dhttp://127.0.0.1:" + appPort + "/next", "");
         assertEquals("5; url=/redir/next", r.header("Refresh"));

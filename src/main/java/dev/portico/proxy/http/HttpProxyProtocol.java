@@ -151,7 +151,8 @@ final class HttpProxyProtocol implements UpstreamProtocol {
 
     /**
      * proxy_redirect, on Location and on the URL of Refresh ("5; url=..."): the first
-     * rule whose text starts the URL replaces that start.
+     * rule whose text starts the URL replaces that start. Only a rewritten Location
+     * is made absolute by the header filter, as nginx does.
      */
     @Override
     public void rewriteResponseHeaders(HttpExchange x, HttpHeaders headers) {
@@ -161,13 +162,20 @@ final class HttpProxyProtocol implements UpstreamProtocol {
         }
         String location = headers.get("Location");
         if (location != null) {
-            headers.set("Location", rewrite(x, rules, location));
+            String rewritten = rewrite(x, rules, location);
+            if (rewritten != null) {
+                headers.set("Location", rewritten);
+                x.setLocationAsIs(false);
+            }
         }
         String refresh = headers.get("Refresh");
         if (refresh != null) {
             int url = refresh.toLowerCase(Locale.ROOT).indexOf("url=");
             if (url >= 0) {
-                headers.set("Refresh", refresh.substring(0, url + 4) + rewrite(x, rules, refresh.substring(url + 4)));
+                String rewritten = rewrite(x, rules, refresh.substring(url + 4));
+                if (rewritten != null) {
+                    headers.set("Refresh", refresh.substring(0, url + 4) + rewritten);
+                }
             }
         }
     }
@@ -193,6 +201,6 @@ final class HttpProxyProtocol implements UpstreamProtocol {
                 return to + url.substring(from.length());
             }
         }
-        return url;
+        return null;
     }
 }
