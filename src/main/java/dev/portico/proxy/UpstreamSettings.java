@@ -11,9 +11,12 @@ import java.util.Set;
  * @param nextOnTimeout proxy_next_upstream has "timeout"
  * @param nextTries proxy_next_upstream_tries, 0 for no limit
  * @param nextTimeout proxy_next_upstream_timeout in milliseconds, 0 for no limit
+ * @param requestBuffering proxy_request_buffering: the whole request body is read before connecting
+ * @param nextUpstream the failures proxy_next_upstream sends to the next peer (empty for "off")
  */
 public record UpstreamSettings(long connectTimeout, long sendTimeout, long readTimeout, int bufferSize,
                                boolean passRequestBody, boolean interceptErrors, boolean socketKeepalive,
                                Set<String> hiddenHeaders, boolean nextOnError, boolean nextOnTimeout,
-                               int nextTries, long nextTimeout) {
+                               int nextTries, long nextTimeout,
+                               boolean requestBuffering, Set<NextUpstream> nextUpstream) {
 }

@@ -21,13 +21,18 @@ final class RunningServer implements AutoCloseable {
     }
 
     static RunningServer start(Path prefix, String conf) throws IOException, ConfigException {
+        return start(prefix, conf, 1);
+    }
+
+    /** The server on {@code eventLoops} threads (worker_processes' counterpart). */
+    static RunningServer start(Path prefix, String conf, int eventLoops) throws IOException, ConfigException {
         Files.createDirectories(prefix.resolve("logs"));
         Path file = prefix.resolve("portico.conf");
         Files.writeString(file, conf);
         Snapshot snapshot = Snapshot.load(prefix, Snapshot.Source.file(file), null,
                 new ErrorLog.Sink(null, LogLevel.ERROR));
         snapshot.prepare();
-        HttpServer server = new HttpServer(1, 256);
+        HttpServer server = new HttpServer(eventLoops, 256);
         try {
             server.start(snapshot.http());
         } catch (IOException e) {
