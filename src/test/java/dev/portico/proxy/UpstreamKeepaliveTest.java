@@ -47,16 +47,7 @@ class UpstreamKeepaliveTest {
 
     RunningServer server(String httpBody, int eventLoops) throws Exception {
         port = ProxyPassTest.freePort();
-        String conf = """
-                events {}
-                http {
-                    error_log ERRLOG info;
-                    access_log off;
-                    BODY
-                }
-                """.replace("BODY", httpBody).replace("ERRLOG", dir.resolve("error.log").toString())
-                .replace("PORT", Integer.toString(port));
-        return RunningServer.start(dir, conf, eventLoops);
+        return RunningServer.http(dir, port, httpBody, eventLoops);
     }
 
     RunningServer server(ScriptedUpstream up, String upstreamExtra, String location) throws Exception {
@@ -65,14 +56,7 @@ class UpstreamKeepaliveTest {
     }
 
     RawClient.Response request(String method, String target, String body) throws Exception {
-        try (RawClient c = new RawClient(port)) {
-            String head = method + " " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n";
-            if (body != null) {
-                head += "Content-Length: " + body.getBytes(StandardCharsets.UTF_8).length + "\r\n";
-            }
-            c.send(head + "\r\n" + (body == null ? "" : body));
-            return c.read(method.equals("HEAD"));
-        }
+        return RawClient.exchange(port, method, target, body);
     }
 
     RawClient.Response get(String target) throws Exception {
