@@ -7,8 +7,6 @@ import java.util.Set;
  * ngx_http_upstream_conf_t), as the proxy and uwsgi modules both have them.
  *
  * @param hiddenHeaders lower-case response header names not passed to the client
- * @param nextOnError proxy_next_upstream has "error"
- * @param nextOnTimeout proxy_next_upstream has "timeout"
  * @param nextTries proxy_next_upstream_tries, 0 for no limit
  * @param nextTimeout proxy_next_upstream_timeout in milliseconds, 0 for no limit
  * @param requestBuffering proxy_request_buffering: the whole request body is read before connecting
@@ -16,7 +14,6 @@ import java.util.Set;
  */
 public record UpstreamSettings(long connectTimeout, long sendTimeout, long readTimeout, int bufferSize,
                                boolean passRequestBody, boolean interceptErrors, boolean socketKeepalive,
-                               Set<String> hiddenHeaders, boolean nextOnError, boolean nextOnTimeout,
-                               int nextTries, long nextTimeout,
+                               Set<String> hiddenHeaders, int nextTries, long nextTimeout,
                                boolean requestBuffering, Set<NextUpstream> nextUpstream) {
 }

@@ -151,8 +151,7 @@ final class ProxyConf {
         }
         settings = new UpstreamSettings(connectTimeout, sendTimeout, readTimeout,
                 (int) Math.min(Integer.MAX_VALUE, bufferSize), passRequestBody, interceptErrors, socketKeepalive,
-                Set.copyOf(hidden), nextUpstream.contains("error"), nextUpstream.contains("timeout"),
-                nextUpstreamTries, nextUpstreamTimeout,
+                Set.copyOf(hidden), nextUpstreamTries, nextUpstreamTimeout,
                 requestBuffering, nextUpstreamSet(nextUpstream));
         protocol = pass == null ? null : new HttpProxyProtocol(this);
     }
