@@ -135,7 +135,10 @@ final class StaticHandler {
             return;
         }
 
-        out.set(HeaderNames.CONTENT_TYPE, type);
+        if (!out.contains(HeaderNames.CONTENT_TYPE)) {
+            // nginx's ngx_http_set_content_type keeps a type already set (an X-Accel-Redirect's).
+            out.set(HeaderNames.CONTENT_TYPE, type);
+        }
         out.set(HeaderNames.LAST_MODIFIED, HttpDates.formatSeconds(mtime));
         if (etag != null) {
             out.set(HeaderNames.ETAG, etag);

@@ -83,8 +83,8 @@ public final class HttpExchange {
         return method;
     }
 
-    /** error_page turns a non-HEAD method into GET for the internal redirect, as nginx does. */
-    void setMethod(String method) {
+    /** error_page and X-Accel-Redirect turn a non-HEAD method into GET for the internal redirect, as nginx does. */
+    public void setMethod(String method) {
         this.method = method;
     }
 

@@ -8,7 +8,8 @@ import java.util.List;
  * The body of a response that a content handler hands over: nothing, bytes in
  * memory, a slice of an open file (sent with sendfile where the connection
  * allows it), several of these in order (multipart ranges), or a stream
- * produced while it is written (a proxied response).
+ * produced while it is written (a proxied response), or a switch to another
+ * protocol (a proxied WebSocket).
  */
 public sealed interface ResponseBody {
 
@@ -66,6 +67,19 @@ public sealed interface ResponseBody {
         @Override
         public void discard() {
             source.discard();
+        }
+    }
+
+    /** No body: the connection switches protocols (101) and carries raw bytes to and from {@code tunnel}. */
+    record Switched(Tunnel tunnel) implements ResponseBody {
+        @Override
+        public long length() {
+            return -1;
+        }
+
+        @Override
+        public void discard() {
+            tunnel.discard();
         }
     }
 

@@ -44,6 +44,13 @@ public interface UpstreamProtocol {
     /** The request URI as sent, for the log's upstream: "…" ("/path?args"). */
     String requestTarget(HttpExchange x);
 
+    /**
+     * The upstream answered 101: from now on the connection carries raw bytes
+     * both ways: the protocol removes its encoder and decoder (the decoder's
+     * unread bytes go on to the next handler as they are).
+     */
+    void upgraded(ChannelPipeline pipeline);
+
     /** Rewrites the response headers the client will get (proxy_redirect). */
     void rewriteResponseHeaders(HttpExchange x, HttpHeaders headers);
 }

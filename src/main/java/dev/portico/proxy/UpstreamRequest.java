@@ -52,7 +52,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
 
-    private enum Stage { CONNECTING, SENDING, READING_HEAD, READING_BODY, DONE }
+    private enum Stage { CONNECTING, SENDING, READING_HEAD, READING_BODY, UPGRADED, DONE }
 
     private final HttpExchange x;
     private final UpstreamProtocol protocol;
@@ -96,6 +96,8 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
     private boolean requestBodyEnded;
     private boolean informational;
     private BodySink sink;
+    /** The response body read ahead of the client (proxy_buffering), or null when it streams as read. */
+    private ResponseBuffer buffer;
 
     /** When the current try began: the $upstream_*_time variables count from here, per try. */
     private long startNanos = System.nanoTime();
@@ -384,19 +386,23 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
                 }
                 if (msg instanceof HttpResponse head) {
                     if (head.decoderResult().isFailure()) {
-                        // Netty's decoder refuses what nginx refuses: header names that are not
-                        // tokens, bad status lines, a head larger than proxy_buffer_size.
+                        // The protocol's decoder refuses what nginx refuses, in nginx's words.
                         Throwable cause = head.decoderResult().cause();
                         if (cause instanceof PrematureChannelClosureException) {
                             failTry(NextUpstream.ERROR, "upstream prematurely closed connection while reading"
                                     + " response header from upstream");
                         } else {
-                            boolean tooBig = cause instanceof io.netty.handler.codec.TooLongFrameException;
-                            failTry(NextUpstream.INVALID_HEADER, tooBig
-                                    ? "upstream sent too big header while reading response header from upstream"
-                                    : "upstream sent invalid header while reading response header from upstream");
+                            boolean worded = cause instanceof UpstreamResponseDecoder.InvalidResponse;
+                            failTry(NextUpstream.INVALID_HEADER, (worded ? cause.getMessage()
+                                    : "upstream sent invalid header") + " while reading response header from upstream");
                         }
                         return;
+                    }
+                    if (head instanceof UpstreamResponseDecoder.Head parsed) {
+                        for (String warning : parsed.warnings()) {
+                            RequestProcessor.logError(x, LogLevel.WARN, warning
+                                    + " while reading response header from upstream", upstreamUrl());
+                        }
                     }
                     int code = head.status().code();
                     if (code >= 100 && code < 200 && code != 101) {
@@ -408,6 +414,10 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
                 if (msg instanceof HttpContent content) {
                     if (informational) {
                         informational = !(content instanceof LastHttpContent);
+                        return;
+                    }
+                    if (content.decoderResult().cause() instanceof UpstreamResponseDecoder.InvalidResponse bad) {
+                        failBody(bad.getMessage() + " while reading upstream"); // e.g. a broken chunked body
                         return;
                     }
                     if (content instanceof LastHttpContent && content.decoderResult().isSuccess()) {
@@ -425,7 +435,15 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
             if (ctx.channel() != upstream) {
                 return;
             }
-            if (stage == Stage.READING_BODY && sink != null) {
+            if (stage == Stage.READING_BODY && buffer != null) {
+                if (buffer.hasRoom()) {
+                    read();
+                } else {
+                    // Memory and temporary file are full: the upstream waits until the client drains some.
+                    disarm();
+                    buffer.whenRoom(UpstreamRequest.this::read);
+                }
+            } else if (stage == Stage.READING_BODY && sink != null) {
                 if (sink.isWritable()) {
                     read();
                 } else {
@@ -504,6 +522,14 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
             RequestProcessor.finish(x, status);
             return;
         }
+        String accelRedirect = AccelHeaders.redirectTarget(head.headers(), settings);
+        if (accelRedirect != null) {
+            // X-Accel-Redirect: the upstream's body is not wanted, the request goes on internally.
+            finishUpstream();
+            releaseClientBody();
+            AccelHeaders.redirect(x, head.headers(), accelRedirect);
+            return;
+        }
         HttpHeaders out = x.responseHeaders();
         out.clear();
         for (Map.Entry<String, String> e : head.headers()) {
@@ -513,6 +539,12 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
             }
         }
         protocol.rewriteResponseHeaders(x, out);
+        // No charset module yet: no charset is known, so X-Accel-Charset can only be reported.
+        AccelHeaders.overrideCharset(x, head.headers(), out, status, settings, charset -> false);
+        if (status == 101 && x.requestHeaders().contains(HttpHeaderNames.UPGRADE)) {
+            upgrade(head);
+            return;
+        }
         boolean noBody = x.isHead() || status == 204 || status == 304;
         if (noBody) {
             finishUpstream();
@@ -526,6 +558,11 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
             releaseClientBody();
         }
         stage = Stage.READING_BODY;
+        if (buffers(head)) {
+            buffer = new ResponseBuffer(settings.buffersSize(), settings.maxTempFileSize(), new TempFiles(),
+                    client.alloc());
+            x.addCleanup(buffer::discard);
+        }
         long length = -1;
         String cl = head.headers().get(HttpHeaderNames.CONTENT_LENGTH);
         if (cl != null) {
@@ -536,6 +573,46 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
             }
         }
         RequestProcessor.send(x, status, new ResponseBody.Stream(length, this));
+    }
+
+    /**
+     * 101 to a request that asked for an upgrade (a WebSocket): the connection
+     * becomes a tunnel for the client's bytes, as nginx does with
+     * proxy_http_version 1.1 and the Upgrade/Connection headers passed on.
+     */
+    private void upgrade(HttpResponse head) {
+        stage = Stage.UPGRADED;
+        String upgrade = head.headers().get(HttpHeaderNames.UPGRADE);
+        if (upgrade != null) {
+            x.responseHeaders().set(HttpHeaderNames.UPGRADE, upgrade);
+        }
+        UpgradedConnection tunnel = new UpgradedConnection(upstream, settings.readTimeout(),
+                message -> RequestProcessor.logError(x, LogLevel.ERROR, message, upstreamUrl()));
+        upstream.pipeline().replace("upstream", "tunnel", tunnel);
+        RequestProcessor.send(x, 101, new ResponseBody.Switched(tunnel));
+        // Last, once the tunnel has its client: bytes the decoder holds past the 101's head go to it.
+        protocol.upgraded(upstream.pipeline());
+    }
+
+    /** proxy_buffering, unless the upstream's X-Accel-Buffering says otherwise for this response. */
+    private boolean buffers(HttpResponse head) {
+        Boolean accel = AccelHeaders.buffering(head.headers(), settings);
+        return accel != null ? accel : settings.buffering();
+    }
+
+    /** Where the response buffer's temporary file goes; its creation is logged as nginx does. */
+    private final class TempFiles implements ResponseBuffer.TempFiles {
+        @Override
+        public java.nio.file.Path folder() {
+            return settings.tempPath() != null ? settings.tempPath()
+                    : java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
+        }
+
+        @Override
+        public void created(java.nio.file.Path path) {
+            RequestProcessor.logError(x, LogLevel.WARN, "an upstream response is buffered to a temporary file "
+                    + path + " while reading upstream", upstreamUrl());
+        }
     }
 
     /** Response headers that describe the upstream connection, not the response (nginx drops them too). */
@@ -554,12 +631,23 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         disarm();
         ByteBuf data = content.content();
         responseLength += data.readableBytes();
-        if (sink != null && data.isReadable()) {
-            sink.write(data.retain());
+        if (data.isReadable()) {
+            if (buffer != null) {
+                try {
+                    buffer.add(data.retain());
+                } catch (java.io.IOException e) {
+                    failBody("write() to a temporary file failed (" + e.getMessage() + ")");
+                    return;
+                }
+            } else if (sink != null) {
+                sink.write(data.retain());
+            }
         }
         if (last) {
             finishUpstream();
-            if (sink != null) {
+            if (buffer != null) {
+                buffer.end();
+            } else if (sink != null) {
                 sink.end();
             }
         }
@@ -570,12 +658,18 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
     @Override
     public void start(BodySink sink) {
         this.sink = sink;
+        if (buffer != null) {
+            buffer.attach(sink);
+        }
         read();
     }
 
     @Override
     public void discard() {
         close();
+        if (buffer != null) {
+            buffer.discard();
+        }
     }
 
     // ---- endings ----
@@ -739,6 +833,9 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         }
         RequestProcessor.logError(x, LogLevel.ERROR, message, upstreamUrl());
         finishUpstream();
+        if (buffer != null) {
+            buffer.discard();
+        }
         if (sink != null) {
             sink.abort();
         }

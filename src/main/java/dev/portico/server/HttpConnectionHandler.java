@@ -73,6 +73,8 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
     private boolean bodyPaused;
     /** The streamed response body being written, or null. */
     private StreamSink streaming;
+    /** The far side of a connection that switched protocols (101); raw bytes go to it from then on. */
+    private dev.portico.http.Tunnel tunnel;
     private State state = State.WAITING;
 
     HttpConnectionHandler(HttpServer server, String listenKey, boolean secure) {
@@ -153,9 +155,18 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
             }
             pipelined.clear();
         }
+        if (tunnel != null) {
+            tunnel.clientClosed();
+        }
         if (current != null) {
             // A proxied request closes its upstream connection: nobody is left to answer.
             current.runCleanups();
+        }
+        if (tunnel != null && current != null) {
+            // An upgraded connection is logged when it ends, as nginx does.
+            current.markResponseEnd();
+            logPhase(current);
+            current = null;
         }
         if (streaming != null) {
             streaming.closed();
@@ -186,6 +197,9 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         readPending = false;
+        if (tunnel != null) {
+            return; // the tunnel asks for the next read when its other side has room
+        }
         if (state == State.CLOSING) {
             ctx.read();
             return;
@@ -198,6 +212,14 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (tunnel != null) {
+            if (msg instanceof io.netty.buffer.ByteBuf bytes && state != State.CLOSING) {
+                tunnel.fromClient(bytes);
+            } else {
+                ReferenceCountUtil.release(msg);
+            }
+            return;
+        }
         if (state == State.CLOSING) {
             ReferenceCountUtil.release(msg);
             return;
@@ -410,6 +432,16 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
             sendContinue();
         }
         HttpResponse out = finalHead(x, head, core, keepAlive, body);
+        if (body instanceof ResponseBody.Switched switched) {
+            // As nginx's header filter for a 101: the connection is the new protocol's now.
+            out.headers().set(HeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+            x.setKeepAlive(false);
+            x.markHeaderSent(headLength(out));
+            cancelTimer();
+            ctx.writeAndFlush(out);
+            switchProtocols(x, switched.tunnel());
+            return;
+        }
         boolean chunked = HttpUtil.isTransferEncodingChunked(out);
         if (!chunked && !out.headers().contains(HttpHeaderNames.CONTENT_LENGTH) && mayHaveBody(x, out)) {
             keepAlive = false;
@@ -433,6 +465,49 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
         done.addListener((ChannelFutureListener) f -> responseWritten(x, f, body.length()));
         if (!ctx.channel().isWritable()) {
             schedule(core.sendTimeout(), this::sendTimedOut);
+        }
+    }
+
+    /**
+     * After a 101: the HTTP codec goes (bytes the decoder still holds come to
+     * {@link #channelRead} as raw bytes) and the tunnel carries the connection.
+     */
+    private void switchProtocols(HttpExchange x, dev.portico.http.Tunnel t) {
+        tunnel = t;
+        t.start(new dev.portico.http.Tunnel.Client() {
+            @Override
+            public void write(io.netty.buffer.ByteBuf bytes) {
+                x.addBodyBytes(bytes.readableBytes());
+                ctx.writeAndFlush(bytes);
+                if (!ctx.channel().isWritable()) {
+                    schedule(x.conf().get(HttpCoreModule.CORE).sendTimeout(), HttpConnectionHandler.this::sendTimedOut);
+                }
+            }
+
+            @Override
+            public boolean isWritable() {
+                return ctx.channel().isWritable();
+            }
+
+            @Override
+            public void read() {
+                // Directly: the tunnel asks from within channelRead, before readPending is cleared.
+                ctx.read();
+            }
+
+            @Override
+            public void close() {
+                ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            }
+        });
+        if (inspector != null) {
+            RequestDecoder decoder = inspector;
+            inspector = null;
+            ctx.pipeline().remove(decoder);
+        }
+        ctx.pipeline().remove("encoder");
+        if (ctx.pipeline().get("chunked-writer") != null) {
+            ctx.pipeline().remove("chunked-writer");
         }
     }
 
@@ -909,6 +984,9 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
             cancelTimer();
             if (streaming != null) {
                 streaming.writable();
+            }
+            if (tunnel != null) {
+                tunnel.clientWritable();
             }
         } else if (!ctx.channel().isWritable() && current != null && responded) {
             schedule(current.conf().get(HttpCoreModule.CORE).sendTimeout(), this::sendTimedOut);

@@ -16,7 +16,9 @@ import java.util.List;
  * JSON), /big?mb=N (N MiB with Content-Length), /stream?mb=N (no length: chunked
  * or close-delimited), /upload (digest of the body), /sleep?s=N, /status?code=N
  * (Set-Cookie, Cache-Control, X-Accel-Buffering, Location from ?location=, Refresh from ?refresh=),
- * /close (closes the connection before answering). The end-to-end tests use it too.
+ * /close (closes the connection before answering), /accel (X-Accel-* headers from ?redirect=, ?charset=,
+ * ?buffering=, ?limit-rate=, ?expires=, with Content-Type from ?type= and the headers an X-Accel-Redirect
+ * keeps or drops). The end-to-end tests use it too.
  */
 public final class Gunicorn implements AutoCloseable {
 
@@ -50,6 +52,19 @@ public final class Gunicorn implements AutoCloseable {
                     environ['gunicorn.socket'].shutdown(socket.SHUT_RDWR)
                     start_response('200 OK', [('Content-Type', 'text/plain')])
                     return [b'']
+                if path.startswith('/accel'):
+                    headers = [('Content-Type', arg(environ, 'type', 'application/x-upstream')),
+                               ('Set-Cookie', 'up=1; Path=/'), ('Content-Disposition', 'attachment; filename="u.txt"'),
+                               ('Cache-Control', 'private'), ('Expires', 'Thu, 01 Jan 2037 00:00:00 GMT'),
+                               ('Accept-Ranges', 'none'), ('ETag', '"upstream"'), ('X-App', 'accel')]
+                    for name in ('redirect', 'charset', 'buffering', 'limit-rate', 'expires'):
+                        value = arg(environ, name, None)
+                        if value is not None:
+                            headers.append(('X-Accel-' + name.title(), value))
+                    body = b'upstream body'
+                    headers.append(('Content-Length', str(len(body))))
+                    start_response(arg(environ, 'code', '200') + ' Whatever', headers)
+                    return [body]
                 if path.startswith('/status'):
                     code = arg(environ, 'code', '200')
                     headers = [('Content-Type', 'text/plain'),

@@ -128,8 +128,8 @@ class ProxyNextUpstreamTest {
             assertEquals("b 200", r.text());
             assertEquals(addrs(a, b), r.header("X-Up-Addr"));
             assertEquals("502, 200", r.header("X-Up-Status"));
-            assertTrue(errorLog().contains("upstream sent invalid header while reading response header from upstream"),
-                    errorLog());
+            assertTrue(errorLog().contains("upstream sent invalid header: \"Bad\\x01...\" while reading response"
+                    + " header from upstream"), errorLog());
         }
         try (ScriptedUpstream a = new ScriptedUpstream(broken);
              ScriptedUpstream b = new ScriptedUpstream(answering(200, "b"));

@@ -581,7 +581,7 @@ class ProxyPassTest {
                 assertEquals(502, c.read(false).status());
             }
         }
-        logContaining("upstream sent invalid header while reading response header from upstream,"
+        logContaining("upstream sent invalid header: \"X\\x01...\" while reading response header from upstream,"
                 + " client: 127.0.0.1, server: localhost, request: \"GET /watched/bad HTTP/1.1\", upstream:"
                 + " \"http://127.0.0.1:" + watched.getLocalPort() + "/watched/bad\"");
     }

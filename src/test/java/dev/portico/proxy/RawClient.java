@@ -71,6 +71,11 @@ public final class RawClient implements AutoCloseable {
         }
     }
 
+    /** GET {@code target} on a connection of its own (Connection: close), and the response. */
+    public static Response get(int port, String target) throws IOException {
+        return exchange(port, "GET", target, null);
+    }
+
     public void send(String head) throws IOException {
         out.write(head.getBytes(StandardCharsets.ISO_8859_1));
         out.flush();

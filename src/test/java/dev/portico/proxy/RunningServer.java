@@ -61,6 +61,15 @@ final class RunningServer implements AutoCloseable {
         return new RunningServer(snapshot, server);
     }
 
+    /** Closes what a test class started, those that started (null is skipped), in order. */
+    static void closeAll(AutoCloseable... started) throws Exception {
+        for (AutoCloseable c : started) {
+            if (c != null) {
+                c.close();
+            }
+        }
+    }
+
     @Override
     public void close() {
         server.stopNow();

@@ -2,14 +2,17 @@ package dev.portico.proxy.http;
 
 import dev.portico.http.HttpExchange;
 import dev.portico.proxy.UpstreamProtocol;
+import dev.portico.proxy.UpstreamResponseDecoder;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpRequest;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.nio.charset.StandardCharsets;
@@ -39,8 +42,24 @@ final class HttpProxyProtocol implements UpstreamProtocol {
     @Override
     public void initChannel(ChannelPipeline pipeline) {
         // The response head must fit in proxy_buffer_size, as nginx requires.
-        int headSize = (int) Math.min(Integer.MAX_VALUE, conf.bufferSize);
-        pipeline.addLast("codec", new HttpClientCodec(headSize, headSize, 16 * 1024));
+        UpstreamResponseDecoder decoder = new UpstreamResponseDecoder((int) Math.min(Integer.MAX_VALUE,
+                conf.bufferSize));
+        pipeline.addLast("decoder", decoder);
+        pipeline.addLast("encoder", new HttpRequestEncoder() {
+            @Override
+            protected void encode(ChannelHandlerContext ctx, Object msg, List<Object> out) throws Exception {
+                if (msg instanceof HttpRequest request) {
+                    decoder.requestSent(HttpMethod.HEAD.equals(request.method()));
+                }
+                super.encode(ctx, msg, out);
+            }
+        });
+    }
+
+    @Override
+    public void upgraded(ChannelPipeline pipeline) {
+        pipeline.remove("encoder");
+        pipeline.remove("decoder");
     }
 
     @Override
@@ -93,7 +112,10 @@ final class HttpProxyProtocol implements UpstreamProtocol {
      */
     @Override
     public String requestTarget(HttpExchange x) {
-        ProxyPass pass = conf.pass;
+        ProxyPass pass = conf.pass.of(x);
+        if (conf.pass.hasVariables() && pass.uri() != null) {
+            return pass.uri(); // a URI rendered from variables goes as it is, args and all
+        }
         if (pass.uri() == null && !x.isInternal() && x.requestUri().startsWith("/")) {
             return x.requestUri();
         }
@@ -155,6 +177,9 @@ final class HttpProxyProtocol implements UpstreamProtocol {
             String from;
             String to;
             if (r == ProxyConf.Redirect.DEFAULT) {
+                if (conf.pass.hasVariables()) {
+                    continue; // nginx has no default rule for a proxy_pass with variables
+                }
                 // nginx's default: the proxy_pass URL (with the location's name when it has no URI)
                 // becomes the location's name.
                 String name = x.location().name();

@@ -61,6 +61,8 @@ final class ProxyConf {
     Boolean socketKeepalive;
     Path tempPath;
     Long maxTempFileSize;
+    /** proxy_ignore_headers, lower-case; a level that sets it replaces the parent's set. */
+    Set<String> ignoreHeaders;
 
     /** Lower-case names of setHeaders, after the merge: client headers of these names are not passed. */
     Set<String> setHeaderNames;
@@ -97,6 +99,7 @@ final class ProxyConf {
         child.socketKeepalive = pick(child.socketKeepalive, parent.socketKeepalive, false);
         child.tempPath = pick(child.tempPath, parent.tempPath, null);
         child.maxTempFileSize = pick(child.maxTempFileSize, parent.maxTempFileSize, 1024L * 1024 * 1024);
+        child.ignoreHeaders = pick(child.ignoreHeaders, parent.ignoreHeaders, Set.of());
         checkBuffers(child);
         child.finish();
     }
@@ -152,7 +155,8 @@ final class ProxyConf {
         settings = new UpstreamSettings(connectTimeout, sendTimeout, readTimeout,
                 (int) Math.min(Integer.MAX_VALUE, bufferSize), passRequestBody, interceptErrors, socketKeepalive,
                 Set.copyOf(hidden), nextUpstreamTries, nextUpstreamTimeout,
-                requestBuffering, nextUpstreamSet(nextUpstream));
+                buffering, buffersNumber * buffersSize, maxTempFileSize, tempPath,
+                Set.copyOf(ignoreHeaders), requestBuffering, nextUpstreamSet(nextUpstream));
         protocol = pass == null ? null : new HttpProxyProtocol(this);
     }
 

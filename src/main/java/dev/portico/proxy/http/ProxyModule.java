@@ -2,6 +2,7 @@ package dev.portico.proxy.http;
 
 import static dev.portico.config.Contexts.HTTP_SERVER_LOCATION;
 
+import dev.portico.balancer.UpstreamGroup;
 import dev.portico.balancer.Upstreams;
 import dev.portico.config.ConfKey;
 import dev.portico.config.ConfigBuild;
@@ -27,7 +28,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -133,7 +136,9 @@ public final class ProxyModule implements Module {
                     conf.tempPath = TempPaths.declare(c);
                 }),
                 Slots.size("proxy_max_temp_file_size", HTTP_SERVER_LOCATION, PROXY, c -> c.maxTempFileSize,
-                        (c, v) -> c.maxTempFileSize = v));
+                        (c, v) -> c.maxTempFileSize = v),
+                Directive.of("proxy_ignore_headers", HTTP_SERVER_LOCATION, Arity.ONE_OR_MORE,
+                        ProxyModule::ignoreHeaders));
     }
 
     private static List<String> append(List<String> list, String value) {
@@ -151,7 +156,11 @@ public final class ProxyModule implements Module {
         }
         String url = c.arg(0);
         if (url.indexOf('$') >= 0) {
-            throw c.error("variables in \"proxy_pass\" are not supported by portico yet");
+            // Rendered and parsed per request (ngx_http_proxy_eval): no URL checks now.
+            conf.pass = ProxyPass.withVariables(Template.compile(c, 0), VariableTable.of(c.build()).slot(" proxy_pass"),
+                    c.where(), Upstreams.of(c.build()), pending(c).literalGroups);
+            c.conf(HttpCoreModule.CORE).setHandler(ProxyModule::handle);
+            return;
         }
         String lower = url.toLowerCase(java.util.Locale.ROOT);
         if (lower.startsWith("https://")) {
@@ -227,8 +236,18 @@ public final class ProxyModule implements Module {
         return pass;
     }
 
-    /** The proxy_pass URLs of this load, whose groups are found once every upstream block is read. */
+    /**
+     * The proxy_pass URLs of this load, whose groups are found once every
+     * upstream block is read, and the groups of the literal ones by host and
+     * port, which a proxy_pass with variables may name.
+     */
     static final class Pending extends ArrayList<ProxyPass> {
+        final Map<String, UpstreamGroup> literalGroups = new HashMap<>();
+    }
+
+    /** How a literal proxy_pass's group is found by host (any case) and port (0 for a unix socket path). */
+    static String literalKey(String host, int port) {
+        return host.toLowerCase(java.util.Locale.ROOT) + " " + port;
     }
 
     private static Pending pending(DirectiveCall c) {
@@ -249,6 +268,7 @@ public final class ProxyModule implements Module {
         Upstreams upstreams = Upstreams.of(build);
         for (ProxyPass pass : pending) {
             if (pass.group != null) {
+                pending.literalGroups.putIfAbsent(literalKey(pass.host.substring("unix:".length()), 0), pass.group);
                 continue;
             }
             Upstreams.Declared block = upstreams.block(pass.host);
@@ -278,12 +298,21 @@ public final class ProxyModule implements Module {
                 throw new ConfigException("host not found in upstream \"" + authority + "\"", pass.where);
             }
             pass.group = upstreams.implicitGroup(host + ":" + port, peers);
+            pending.literalGroups.putIfAbsent(literalKey(host, port), pass.group);
         }
     }
 
     private static Flow handle(HttpExchange x) {
         ProxyConf conf = x.conf().get(PROXY);
-        UpstreamRequest.start(x, conf.protocol, conf.pass.group(), conf.settings);
+        ProxyPass pass = conf.pass;
+        if (pass.hasVariables()) {
+            pass = ProxyTarget.resolve(x, pass);
+            if (pass == null) {
+                return Flow.DONE;
+            }
+            x.setVariableSlot(conf.pass.slot, pass);
+        }
+        UpstreamRequest.start(x, conf.protocol, pass.group(), conf.settings);
         return Flow.DONE;
     }
 
@@ -306,7 +335,13 @@ public final class ProxyModule implements Module {
         if (c.argCount() == 1) {
             switch (c.arg(0)) {
                 case "off" -> conf.redirects.clear();
-                case "default" -> conf.redirects.add(ProxyConf.Redirect.DEFAULT);
+                case "default" -> {
+                    if (conf.pass != null && conf.pass.hasVariables()) {
+                        throw c.error("\"proxy_redirect default\" cannot be used with \"proxy_pass\" directive "
+                                + "with variables");
+                    }
+                    conf.redirects.add(ProxyConf.Redirect.DEFAULT);
+                }
                 default -> throw c.invalidArgs();
             }
             return;
@@ -329,6 +364,32 @@ public final class ProxyModule implements Module {
         conf.buffersWhere = c.where();
     }
 
+    /**
+     * nginx's bitmask slot: values in any case, more than one directive at a
+     * level adds up, a repeated value is a warning. The X-Accel ones take
+     * effect (see AccelHeaders); Expires, Cache-Control, Set-Cookie and Vary
+     * only change caching, and there is no cache yet.
+     */
+    private static void ignoreHeaders(DirectiveCall c) throws ConfigException {
+        ProxyConf conf = c.conf(PROXY);
+        Set<String> names = conf.ignoreHeaders == null ? new java.util.LinkedHashSet<>() : conf.ignoreHeaders;
+        for (String v : c.args()) {
+            String known = null;
+            for (String name : dev.portico.proxy.AccelHeaders.IGNORABLE) {
+                if (name.equalsIgnoreCase(v)) {
+                    known = name.toLowerCase(java.util.Locale.ROOT);
+                }
+            }
+            if (known == null) {
+                throw c.error("invalid value \"" + v + "\"");
+            }
+            if (!names.add(known)) {
+                c.warn("duplicate value \"" + v + "\"");
+            }
+        }
+        conf.ignoreHeaders = names;
+    }
+
     private static void nextUpstream(DirectiveCall c) throws ConfigException {
         ProxyConf conf = c.conf(PROXY);
         if (conf.nextUpstream != null) {
@@ -344,8 +405,10 @@ public final class ProxyModule implements Module {
 
     // ---- variables ----
 
+    /** The proxy_pass of the request's location, rendered for this request when it has variables; or null. */
     private static ProxyPass passOf(HttpExchange x) {
-        return x.conf() == null ? null : x.conf().get(PROXY).pass;
+        ProxyPass pass = x.conf() == null ? null : x.conf().get(PROXY).pass;
+        return pass == null ? null : pass.of(x);
     }
 
     static String proxyHost(HttpExchange x) {

@@ -1,7 +1,11 @@
 package dev.portico.proxy.http;
 
 import dev.portico.balancer.UpstreamGroup;
+import dev.portico.balancer.Upstreams;
 import dev.portico.config.syntax.SourceLocation;
+import dev.portico.http.HttpExchange;
+import dev.portico.http.Template;
+import java.util.Map;
 
 /**
  * A parsed proxy_pass URL: the host as written (an upstream block's name or
@@ -9,6 +13,10 @@ import dev.portico.config.syntax.SourceLocation;
  * URL has none, so the client's URI goes as it came), and the $proxy_host and
  * $proxy_port values. The group is found once the whole configuration is read,
  * since an upstream block may follow the location that names it.
+ *
+ * A proxy_pass with variables is a {@link #template}: each request renders
+ * and parses its own ProxyPass ({@link ProxyTarget}), kept in the request's
+ * {@link #slot}.
  */
 final class ProxyPass {
     private final String url;
@@ -22,8 +30,22 @@ final class ProxyPass {
     final int sequence;
     UpstreamGroup group;
 
+    /** The URL with variables, or null for a literal one. */
+    final Template template;
+    /** The request's variable slot holding its rendered ProxyPass (a template's only). */
+    final int slot;
+    /** This configuration's upstream blocks and literal proxy_pass groups, searched per request (a template's only). */
+    final Upstreams upstreams;
+    final Map<String, UpstreamGroup> literalGroups;
+
     ProxyPass(String url, String host, int port, String uri, String proxyHost, String proxyPort,
               SourceLocation where, int sequence) {
+        this(url, host, port, uri, proxyHost, proxyPort, where, sequence, null, -1, null, null);
+    }
+
+    private ProxyPass(String url, String host, int port, String uri, String proxyHost, String proxyPort,
+                      SourceLocation where, int sequence, Template template, int slot, Upstreams upstreams,
+                      Map<String, UpstreamGroup> literalGroups) {
         this.url = url;
         this.host = host;
         this.port = port;
@@ -32,6 +54,26 @@ final class ProxyPass {
         this.proxyPort = proxyPort;
         this.where = where;
         this.sequence = sequence;
+        this.template = template;
+        this.slot = slot;
+        this.upstreams = upstreams;
+        this.literalGroups = literalGroups;
+    }
+
+    /** A proxy_pass whose URL has variables: rendered for each request. */
+    static ProxyPass withVariables(Template template, int slot, SourceLocation where, Upstreams upstreams,
+                                   Map<String, UpstreamGroup> literalGroups) {
+        return new ProxyPass(template.source(), null, -1, null, null, null, where, 0, template, slot, upstreams,
+                literalGroups);
+    }
+
+    boolean hasVariables() {
+        return template != null;
+    }
+
+    /** The ProxyPass in force for {@code x}: this one, or the request's rendering of this template (or null). */
+    ProxyPass of(HttpExchange x) {
+        return template == null ? this : (ProxyPass) x.variableSlot(slot);
     }
 
     String url() {
