@@ -7,6 +7,7 @@ responses that can be large are generated chunk by chunk: nothing big is held in
 
 import hashlib
 import json
+import socket
 import time
 
 from flask import Flask, Response, request
@@ -102,11 +103,25 @@ def big():
     return Response(generate(), mimetype="application/octet-stream", headers=headers)
 
 
-@app.route("/sleep")
+@app.route("/sleep", methods=["GET", "POST"])
 def sleep():
+    """Sleeps ?s= seconds, then answers; a POST's body is never read (back pressure tests)."""
     seconds = float(request.args.get("s", "1"))
     time.sleep(seconds)
     return json_response({"slept": seconds})
+
+
+@app.route("/close")
+def close():
+    """Closes the connection before a complete response head: at once, or with ?partial=1
+    after a status line and half a header. Gunicorn only: its environ holds the socket."""
+    sock = request.environ.get("gunicorn.socket")
+    if sock is None:
+        return json_response({"error": "/close needs Gunicorn"}, status=501)
+    if request.args.get("partial"):
+        sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: te")
+    sock.shutdown(socket.SHUT_RDWR)
+    return Response("never sent")
 
 
 @app.route("/status/<int:code>")
@@ -168,6 +183,21 @@ def headers():
     return response
 
 
+@app.route("/accel", methods=["GET", "HEAD", "POST"])
+def accel():
+    """The headers an X-Accel-Redirect keeps or drops, plus X-Accel-* from ?redirect=, ?charset=,
+    ?buffering=, ?limit-rate=, ?expires=; Content-Type from ?type=, status from ?code=."""
+    headers = [("Set-Cookie", "up=1; Path=/"), ("Content-Disposition", 'attachment; filename="u.txt"'),
+               ("Cache-Control", "private"), ("Expires", "Thu, 01 Jan 2037 00:00:00 GMT"),
+               ("Accept-Ranges", "none"), ("ETag", '"upstream"'), ("X-App", "accel")]
+    for name in ("redirect", "charset", "buffering", "limit-rate", "expires"):
+        value = request.args.get(name)
+        if value is not None:
+            headers.append(("X-Accel-" + name.title(), value))
+    return Response(b"upstream body", status="%s Whatever" % request.args.get("code", "200"),
+                    headers=headers, content_type=request.args.get("type", "application/x-upstream"))
+
+
 @app.route("/ws")
 def ws():
     return json_response({"error": "WebSocket is served by ws_echo.py, not by the WSGI app"},
@@ -178,4 +208,5 @@ def ws():
 def index():
     return json_response({"app": "portico flaskapp", "endpoints": [
         "/echo[/...]", "/upload", "/big?mb=N[&chunked=1]", "/sleep?s=N", "/status/<code>",
-        "/slow?chunks=N&delay=S", "/headers?Name=value", "ws_echo.py (WebSocket)"]})
+        "/slow?chunks=N&delay=S", "/headers?Name=value", "/close[?partial=1]", "/accel",
+        "ws_echo.py (WebSocket)"]})

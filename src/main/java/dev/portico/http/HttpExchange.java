@@ -83,6 +83,21 @@ public final class HttpExchange {
         return method;
     }
 
+    /**
+     * A proxied response's Location goes out as the upstream sent it, relative
+     * or not, unless proxy_redirect rewrote it (nginx sets headers_out.location,
+     * which its header filter makes absolute, only then).
+     */
+    public void setLocationAsIs(boolean asIs) {
+        this.locationAsIs = asIs;
+    }
+
+    public boolean locationAsIs() {
+        return locationAsIs;
+    }
+
+    private boolean locationAsIs;
+
     /** error_page and X-Accel-Redirect turn a non-HEAD method into GET for the internal redirect, as nginx does. */
     public void setMethod(String method) {
         this.method = method;

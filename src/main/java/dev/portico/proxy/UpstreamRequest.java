@@ -273,7 +273,7 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         if (m.contains("Connection refused")) {
             return "111: Connection refused";
         }
-        if (m.contains("No such file")) {
+        if (cause instanceof java.io.FileNotFoundException || m.contains("No such file")) {
             return "2: No such file or directory";
         }
         if (m.contains("Permission denied")) {
@@ -538,6 +538,7 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
                 out.add(e.getKey(), e.getValue());
             }
         }
+        x.setLocationAsIs(true);
         protocol.rewriteResponseHeaders(x, out);
         // No charset module yet: no charset is known, so X-Accel-Charset can only be reported.
         AccelHeaders.overrideCharset(x, head.headers(), out, status, settings, charset -> false);

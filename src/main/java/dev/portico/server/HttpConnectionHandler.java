@@ -706,7 +706,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
         copy(given, h, HeaderNames.LAST_MODIFIED);
         String location = given.get(HeaderNames.LOCATION);
         if (location != null) {
-            h.set(HeaderNames.LOCATION, absoluteLocation(x, core, location));
+            h.set(HeaderNames.LOCATION, x.locationAsIs() ? location : absoluteLocation(x, core, location));
         }
         boolean chunked = bodyAllowed && !h.contains(HeaderNames.CONTENT_LENGTH)
                 && (given.contains(HttpHeaderNames.TRANSFER_ENCODING)

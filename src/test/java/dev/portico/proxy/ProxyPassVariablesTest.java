@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portico.config.ConfigException;
+import dev.portico.e2e.upstream.FlaskApp;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,7 +52,7 @@ class ProxyPassVariablesTest {
                         location /literal/ {
                             proxy_pass http://localhost:APP/;
                         }
-                        location /ip/ {
+                        location /echo/ {
                             set $up 127.0.0.1:APP;
                             proxy_pass http://$up;
                             add_header X-Proxy-Host $proxy_host;
@@ -116,10 +117,10 @@ class ProxyPassVariablesTest {
 
     @Test
     void ipAddressNeedsNoResolverAndTheClientUriGoesAsItCame() throws Exception {
-        RawClient.Response r = get("/ip/echo/a%20b?x=1");
+        RawClient.Response r = get("/echo/a%20b?x=1");
         assertEquals(200, r.status());
-        assertTrue(r.text().contains("\"uri\": \"/ip/echo/a%20b?x=1\""), r.text());
-        assertTrue(r.text().contains("\"host\": \"127.0.0.1:" + app.port + "\""), r.text());
+        assertTrue(r.text().contains("\"uri\": \"/echo/a%20b?x=1\""), r.text());
+        assertEquals("127.0.0.1:" + app.port + "", FlaskApp.Echo.parse(r.text()).header("Host"));
         assertEquals("127.0.0.1:" + app.port, r.header("X-Proxy-Host"));
         assertEquals(Integer.toString(app.port), r.header("X-Proxy-Port"));
     }
@@ -130,7 +131,7 @@ class ProxyPassVariablesTest {
         assertEquals(200, r.status());
         // A URI with variables is sent as it is: no location part replaced, no args added.
         assertTrue(r.text().contains("\"uri\": \"/echo/from-block\""), r.text());
-        assertTrue(r.text().contains("\"host\": \"backend\""), r.text());
+        assertEquals("backend", FlaskApp.Echo.parse(r.text()).header("Host"));
     }
 
     @Test
@@ -144,7 +145,7 @@ class ProxyPassVariablesTest {
         RawClient.Response r = get("/declared/x");
         assertEquals(200, r.status());
         assertTrue(r.text().contains("\"uri\": \"/echo/declared\""), r.text());
-        assertTrue(r.text().contains("\"host\": \"LocalHost:" + app.port + "\""), r.text());
+        assertEquals("LocalHost:" + app.port + "", FlaskApp.Echo.parse(r.text()).header("Host"));
     }
 
     @Test
@@ -165,7 +166,9 @@ class ProxyPassVariablesTest {
     void uriStartingWithQuestionMarkGetsItsSlash() throws Exception {
         RawClient.Response r = get("/query/x");
         assertEquals(200, r.status());
-        assertTrue(r.text().contains("\"uri\": \"/?fixed=1\""), r.text());
+        // The app answers "/" with its index: the request line shows in its access log.
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+                .until(() -> app.server().accessLog().contains("\"GET /?fixed=1 HTTP/1.0\" 200"));
     }
 
     @Test

@@ -3,14 +3,20 @@ package dev.portico.proxy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.portico.e2e.upstream.FlaskApp;
+import dev.portico.e2e.upstream.Gunicorn;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** upstream blocks before two real Gunicorn instances; which one answered is read from the app's answer. */
+/**
+ * upstream blocks before two real Gunicorn instances running examples/flaskapp; which one answered
+ * is the SERVER_PORT its /echo reports.
+ */
 class UpstreamBalancingTest {
 
     @TempDir
@@ -24,8 +30,10 @@ class UpstreamBalancingTest {
 
     @BeforeAll
     static void start() throws Exception {
-        a = Gunicorn.start(Files.createDirectories(dir.resolve("a")), ProxyPassTest.freePort());
-        b = Gunicorn.start(Files.createDirectories(dir.resolve("b")), ProxyPassTest.freePort());
+        a = Gunicorn.start(Files.createDirectories(dir.resolve("a")), "127.0.0.1:" + ProxyPassTest.freePort(), 2,
+                "sync", Duration.ofSeconds(60));
+        b = Gunicorn.start(Files.createDirectories(dir.resolve("b")), "127.0.0.1:" + ProxyPassTest.freePort(), 2,
+                "sync", Duration.ofSeconds(60));
         port = ProxyPassTest.freePort();
         int dead = ProxyPassTest.freePort();
         int dead2 = ProxyPassTest.freePort();
@@ -55,12 +63,12 @@ class UpstreamBalancingTest {
                 }
                 """.replace("ERRLOG", errorLog.toString()).replace("PORT", Integer.toString(port))
                 .replace("DEAD2", Integer.toString(dead2)).replace("DEAD", Integer.toString(dead))
-                .replace(":A", ":" + a.port).replace(":B", ":" + b.port);
+                .replace(":A", ":" + a.port()).replace(":B", ":" + b.port());
         server = RunningServer.start(dir, conf);
     }
 
     @AfterAll
-    static void stop() throws Exception {
+    static void stop() {
         if (server != null) {
             server.close();
         }
@@ -83,9 +91,7 @@ class UpstreamBalancingTest {
     static int answeredBy(String target) throws Exception {
         RawClient.Response r = get(target);
         assertEquals(200, r.status(), r.text());
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"port\": \"(\\d+)\"").matcher(r.text());
-        assertTrue(m.find(), r.text());
-        return Integer.parseInt(m.group(1));
+        return Integer.parseInt(FlaskApp.Echo.parse(r.text()).environ("SERVER_PORT"));
     }
 
     @Test
@@ -94,9 +100,9 @@ class UpstreamBalancingTest {
         int onB = 0;
         for (int i = 0; i < 50; i++) {
             int p = answeredBy("/w/x");
-            if (p == a.port) {
+            if (p == a.port()) {
                 onA++;
-            } else if (p == b.port) {
+            } else if (p == b.port()) {
                 onB++;
             }
         }
@@ -107,7 +113,7 @@ class UpstreamBalancingTest {
     @Test
     void aDeadPeerFailsOverToTheLiveOne() throws Exception {
         for (int i = 0; i < 6; i++) {
-            assertEquals(b.port, answeredBy("/f/x"));
+            assertEquals(b.port(), answeredBy("/f/x"));
         }
         String log = logContaining("upstream server temporarily disabled while connecting to upstream");
         assertTrue(log.contains("connect() failed (111: Connection refused) while connecting to upstream"), log);
@@ -116,10 +122,10 @@ class UpstreamBalancingTest {
     @Test
     void backupIsUsedOnlyWhenEveryPrimaryIsDown() throws Exception {
         for (int i = 0; i < 5; i++) {
-            assertEquals(a.port, answeredBy("/b/x"));
+            assertEquals(a.port(), answeredBy("/b/x"));
         }
         for (int i = 0; i < 3; i++) {
-            assertEquals(b.port, answeredBy("/bo/x"));
+            assertEquals(b.port(), answeredBy("/bo/x"));
         }
     }
 

@@ -9,11 +9,13 @@ import java.util.Map;
 
 /**
  * Debian's Gunicorn ({@code /usr/bin/gunicorn}) serving examples/flaskapp ({@code wsgi:application})
- * over HTTP on a TCP or unix socket, until {@link #close()}.
+ * over HTTP on one or more TCP and unix sockets, until {@link #close()}. The in-JVM proxy tests
+ * and the end-to-end tests both use it.
  *
  * <pre>
- * try (Gunicorn g = Gunicorn.start(dir, "127.0.0.1:" + port, 2, "sync", Duration.ofSeconds(30))) {
- *     ... http://127.0.0.1:port/echo ...
+ * try (Gunicorn g = Gunicorn.start(dir, List.of("127.0.0.1:" + port, "unix:" + dir.resolve("app.sock")),
+ *         2, "sync", Duration.ofSeconds(30))) {
+ *     ... http://127.0.0.1:port/echo ... or g.socketPath() ...
  * }
  * </pre>
  *
@@ -26,17 +28,17 @@ public final class Gunicorn extends UpstreamProcess {
     public static final Path BINARY = Path.of("/usr/bin/gunicorn");
 
     private final Path workDir;
-    private final String bind;
+    private final List<String> binds;
 
-    private Gunicorn(Path workDir, String bind, Process process) {
+    private Gunicorn(Path workDir, List<String> binds, Process process) {
         super("gunicorn", process, () -> readIfExists(workDir.resolve("gunicorn-error.log"))
                 + readIfExists(workDir.resolve("gunicorn.stderr")));
         this.workDir = workDir;
-        this.bind = bind;
+        this.binds = binds;
     }
 
     /**
-     * Starts Gunicorn and waits until {@code bind} accepts connections.
+     * Starts Gunicorn on one address and waits until it accepts connections.
      *
      * @param bind        {@code "127.0.0.1:PORT"} or {@code "unix:/path.sock"}
      * @param workerClass {@code "sync"} or {@code "gthread"} (the classes Debian's gunicorn runs without
@@ -44,11 +46,19 @@ public final class Gunicorn extends UpstreamProcess {
      * @param timeout     --timeout: a worker silent for longer is killed and restarted
      */
     public static Gunicorn start(Path workDir, String bind, int workers, String workerClass, Duration timeout) {
+        return start(workDir, List.of(bind), workers, workerClass, timeout);
+    }
+
+    /** Starts Gunicorn listening on every address of {@code binds} and waits until each accepts. */
+    public static Gunicorn start(Path workDir, List<String> binds, int workers, String workerClass,
+                                 Duration timeout) {
         requireInstalled(BINARY, "gunicorn");
         requireInstalled(Path.of("/usr/lib/python3/dist-packages/flask"), "python3-flask");
-        List<String> cmd = new ArrayList<>(List.of(BINARY.toString(),
-                "--chdir", flaskAppDir().toString(),
-                "--bind", bind,
+        List<String> cmd = new ArrayList<>(List.of(BINARY.toString(), "--chdir", flaskAppDir().toString()));
+        for (String bind : binds) {
+            cmd.addAll(List.of("--bind", bind));
+        }
+        cmd.addAll(List.of(
                 "--workers", String.valueOf(workers),
                 "--worker-class", workerClass,
                 "--timeout", String.valueOf(Math.max(1, timeout.toSeconds())),
@@ -59,32 +69,35 @@ public final class Gunicorn extends UpstreamProcess {
                 "--pid", workDir.resolve("gunicorn.pid").toString(),
                 "wsgi:application"));
         Process p = launch(workDir, "gunicorn", cmd, Map.of());
-        Gunicorn g = new Gunicorn(workDir, bind, p);
-        g.awaitAccepting(List.of(bind));
+        Gunicorn g = new Gunicorn(workDir, List.copyOf(binds), p);
+        g.awaitAccepting(binds);
         return g;
     }
 
-    /** The bind address as given. */
+    /** The first bind address as given. */
     public String bind() {
-        return bind;
+        return binds.get(0);
     }
 
-    /** The TCP port; fails for a unix socket. */
+    /** The port of the first TCP bind address; fails when every address is a unix socket. */
     public int port() {
-        if (socketPath() != null) {
-            throw new IllegalStateException("gunicorn listens on " + bind);
-        }
-        return tcpPort(bind);
+        return tcpPort(tcpBind());
     }
 
-    /** http://host:port{path} for a TCP bind. */
+    /** http://host:port{path} for the first TCP bind address. */
     public URI uri(String path) {
-        return URI.create("http://" + bind.substring(0, bind.lastIndexOf(':')) + ":" + port() + path);
+        String bind = tcpBind();
+        return URI.create("http://" + bind.substring(0, bind.lastIndexOf(':')) + ":" + tcpPort(bind) + path);
     }
 
-    /** The unix socket's path, or null on TCP. */
+    /** The path of the first unix socket bind address, or null when every address is TCP. */
     public Path socketPath() {
-        return unixPath(bind);
+        return binds.stream().map(UpstreamProcess::unixPath).filter(p -> p != null).findFirst().orElse(null);
+    }
+
+    private String tcpBind() {
+        return binds.stream().filter(b -> unixPath(b) == null).findFirst()
+                .orElseThrow(() -> new IllegalStateException("gunicorn listens on " + binds + " only"));
     }
 
     public String errorLog() {

@@ -151,7 +151,8 @@ final class HttpProxyProtocol implements UpstreamProtocol {
 
     /**
      * proxy_redirect, on Location and on the URL of Refresh ("5; url=..."): the first
-     * rule whose text starts the URL replaces that start.
+     * rule whose text starts the URL replaces that start. Only a rewritten Location
+     * is made absolute by the header filter, as nginx does.
      */
     @Override
     public void rewriteResponseHeaders(HttpExchange x, HttpHeaders headers) {
@@ -161,13 +162,20 @@ final class HttpProxyProtocol implements UpstreamProtocol {
         }
         String location = headers.get("Location");
         if (location != null) {
-            headers.set("Location", rewrite(x, rules, location));
+            String rewritten = rewrite(x, rules, location);
+            if (rewritten != null) {
+                headers.set("Location", rewritten);
+                x.setLocationAsIs(false);
+            }
         }
         String refresh = headers.get("Refresh");
         if (refresh != null) {
             int url = refresh.toLowerCase(Locale.ROOT).indexOf("url=");
             if (url >= 0) {
-                headers.set("Refresh", refresh.substring(0, url + 4) + rewrite(x, rules, refresh.substring(url + 4)));
+                String rewritten = rewrite(x, rules, refresh.substring(url + 4));
+                if (rewritten != null) {
+                    headers.set("Refresh", refresh.substring(0, url + 4) + rewritten);
+                }
             }
         }
     }
@@ -180,11 +188,11 @@ final class HttpProxyProtocol implements UpstreamProtocol {
                 if (conf.pass.hasVariables()) {
                     continue; // nginx has no default rule for a proxy_pass with variables
                 }
-                // nginx's default: the proxy_pass URL (with the location's name when it has no URI)
-                // becomes the location's name.
-                String name = x.location().name();
-                from = conf.pass.uri() != null ? conf.pass.url() : conf.pass.url() + name;
-                to = name;
+                // nginx's default: a proxy_pass URL with a URI part becomes the location's name;
+                // one without becomes "/" (its root, whatever the location).
+                boolean hasUri = conf.pass.uri() != null;
+                from = hasUri ? conf.pass.url() : conf.pass.url() + "/";
+                to = hasUri ? x.location().name() : "/";
             } else {
                 from = r.from().render(x);
                 to = r.to().render(x);
@@ -193,6 +201,6 @@ final class HttpProxyProtocol implements UpstreamProtocol {
                 return to + url.substring(from.length());
             }
         }
-        return url;
+        return null;
     }
 }
