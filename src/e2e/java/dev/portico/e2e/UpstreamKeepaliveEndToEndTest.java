@@ -69,13 +69,7 @@ class UpstreamKeepaliveEndToEndTest {
 
     @AfterAll
     void stop() {
-        try {
-            PorticoProcess.stop(server, prefix);
-        } finally {
-            if (app != null) {
-                app.close();
-            }
-        }
+        PorticoProcess.stop(server, prefix, app);
     }
 
     /** Gunicorn's REMOTE_PORT for a request: the port of Portico's upstream connection that carried it. */

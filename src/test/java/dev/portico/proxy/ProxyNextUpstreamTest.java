@@ -28,6 +28,18 @@ class ProxyNextUpstreamTest {
         return r -> ScriptedUpstream.response(status, name + " " + status);
     }
 
+    /** {@code then}'s answer, {@code millis} after the request came. */
+    static ScriptedUpstream.Script after(long millis, ScriptedUpstream.Script then) {
+        return r -> {
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return then.answer(r);
+        };
+    }
+
     /**
      * Two or more peers in {@code upstream u}, and {@code location /} passing to it with
      * {@code directives}, showing $upstream_addr and $upstream_status.
@@ -42,6 +54,25 @@ class ProxyNextUpstreamTest {
                 + "server { listen 127.0.0.1:PORT; location / { proxy_pass http://u; " + directives
                 + " add_header X-Up-Addr $upstream_addr always; add_header X-Up-Status $upstream_status always; } }",
                 1);
+    }
+
+    /** Peer a as the test scripts it, peer b answering 200, and the server before them (in that order). */
+    final class Pair implements AutoCloseable {
+        final ScriptedUpstream a;
+        final ScriptedUpstream b = new ScriptedUpstream(answering(200, "b"));
+        final RunningServer server;
+
+        Pair(ScriptedUpstream.Script first, String directives) throws Exception {
+            a = new ScriptedUpstream(first);
+            server = server(directives, a, b);
+        }
+
+        @Override
+        public void close() throws Exception {
+            server.close();
+            a.close();
+            b.close();
+        }
     }
 
     RawClient.Response get(String target) throws Exception {
@@ -63,36 +94,30 @@ class ProxyNextUpstreamTest {
 
     @Test
     void http502GoesToTheNextPeerAndTheVariablesListBothTries() throws Exception {
-        try (ScriptedUpstream a = new ScriptedUpstream(answering(502, "a"));
-             ScriptedUpstream b = new ScriptedUpstream(answering(200, "b"));
-             RunningServer s = server("proxy_next_upstream error timeout http_502;", a, b)) {
+        try (Pair p = new Pair(answering(502, "a"), "proxy_next_upstream error timeout http_502;")) {
             RawClient.Response r = get("/x");
             assertEquals(200, r.status());
             assertEquals("b 200", r.text());
-            assertEquals(addrs(a, b), r.header("X-Up-Addr"));
+            assertEquals(addrs(p.a, p.b), r.header("X-Up-Addr"));
             assertEquals("502, 200", r.header("X-Up-Status"));
         }
     }
 
     @Test
     void withoutHttp502TheUpstreamsOwn502ReachesTheClient() throws Exception {
-        try (ScriptedUpstream a = new ScriptedUpstream(answering(502, "a"));
-             ScriptedUpstream b = new ScriptedUpstream(answering(200, "b"));
-             RunningServer s = server("", a, b)) {
+        try (Pair p = new Pair(answering(502, "a"), "")) {
             RawClient.Response r = get("/x");
             assertEquals(502, r.status());
             assertEquals("a 502", r.text());
-            assertEquals(a.address(), r.header("X-Up-Addr"));
-            assertEquals(0, b.accepted());
+            assertEquals(p.a.address(), r.header("X-Up-Addr"));
+            assertEquals(0, p.b.accepted());
         }
     }
 
     @Test
     void aRetried503ShowsAs502InUpstreamStatusAsNginxRecordsIt() throws Exception {
         // ngx_http_upstream_next stores its own status for the try: 502 for http_503.
-        try (ScriptedUpstream a = new ScriptedUpstream(answering(503, "a"));
-             ScriptedUpstream b = new ScriptedUpstream(answering(200, "b"));
-             RunningServer s = server("proxy_next_upstream http_503;", a, b)) {
+        try (Pair p = new Pair(answering(503, "a"), "proxy_next_upstream http_503;")) {
             RawClient.Response r = get("/x");
             assertEquals("b 200", r.text());
             assertEquals("502, 200", r.header("X-Up-Status"));
@@ -104,13 +129,11 @@ class ProxyNextUpstreamTest {
         // With max_fails=1, a peer whose 502 was retried is out for fail_timeout; one whose 404
         // was retried is not (NGX_PEER_NEXT), so round robin comes back to it.
         for (int code : new int[] {404, 502}) {
-            try (ScriptedUpstream a = new ScriptedUpstream(answering(code, "a"));
-                 ScriptedUpstream b = new ScriptedUpstream(answering(200, "b"));
-                 RunningServer s = server("proxy_next_upstream http_" + code + ";", a, b)) {
-                assertEquals(addrs(a, b), get("/r1").header("X-Up-Addr"));
-                assertEquals(b.address(), get("/r2").header("X-Up-Addr"));
+            try (Pair p = new Pair(answering(code, "a"), "proxy_next_upstream http_" + code + ";")) {
+                assertEquals(addrs(p.a, p.b), get("/r1").header("X-Up-Addr"));
+                assertEquals(p.b.address(), get("/r2").header("X-Up-Addr"));
                 String third = get("/r3").header("X-Up-Addr");
-                assertEquals(code == 404 ? addrs(a, b) : b.address(), third, "http_" + code);
+                assertEquals(code == 404 ? addrs(p.a, p.b) : p.b.address(), third, "http_" + code);
                 assertEquals(code == 502, errorLog().contains("upstream server temporarily disabled"), errorLog());
             }
             Files.deleteIfExists(dir.resolve("error.log"));
@@ -121,29 +144,23 @@ class ProxyNextUpstreamTest {
     void invalidHeaderGoesToTheNextPeerOnlyWhenNamed() throws Exception {
         ScriptedUpstream.Script broken = r -> "HTTP/1.1 200 OK\r\nBad\u0001Name: x\r\nContent-Length: 0\r\n\r\n"
                 .getBytes(StandardCharsets.ISO_8859_1);
-        try (ScriptedUpstream a = new ScriptedUpstream(broken);
-             ScriptedUpstream b = new ScriptedUpstream(answering(200, "b"));
-             RunningServer s = server("proxy_next_upstream invalid_header;", a, b)) {
+        try (Pair p = new Pair(broken, "proxy_next_upstream invalid_header;")) {
             RawClient.Response r = get("/x");
             assertEquals("b 200", r.text());
-            assertEquals(addrs(a, b), r.header("X-Up-Addr"));
+            assertEquals(addrs(p.a, p.b), r.header("X-Up-Addr"));
             assertEquals("502, 200", r.header("X-Up-Status"));
             assertTrue(errorLog().contains("upstream sent invalid header: \"Bad\\x01...\" while reading response"
                     + " header from upstream"), errorLog());
         }
-        try (ScriptedUpstream a = new ScriptedUpstream(broken);
-             ScriptedUpstream b = new ScriptedUpstream(answering(200, "b"));
-             RunningServer s = server("", a, b)) {
+        try (Pair p = new Pair(broken, "")) {
             assertEquals(502, get("/x").status());
-            assertEquals(0, b.accepted(), "the default \"error timeout\" does not cover invalid_header");
+            assertEquals(0, p.b.accepted(), "the default \"error timeout\" does not cover invalid_header");
         }
     }
 
     @Test
     void anUpstreamClosingBeforeItsHeadIsAnErrorThatMovesOn() throws Exception {
-        try (ScriptedUpstream a = new ScriptedUpstream(r -> null);
-             ScriptedUpstream b = new ScriptedUpstream(answering(200, "b"));
-             RunningServer s = server("", a, b)) {
+        try (Pair p = new Pair(r -> null, "")) {
             RawClient.Response r = get("/x");
             assertEquals("b 200", r.text());
             assertEquals("502, 200", r.header("X-Up-Status"));
@@ -154,17 +171,7 @@ class ProxyNextUpstreamTest {
 
     @Test
     void readTimeoutGoesToTheNextPeerAs504() throws Exception {
-        ScriptedUpstream.Script silent = r -> {
-            try {
-                Thread.sleep(800);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return null;
-        };
-        try (ScriptedUpstream a = new ScriptedUpstream(silent);
-             ScriptedUpstream b = new ScriptedUpstream(answering(200, "b"));
-             RunningServer s = server("proxy_read_timeout 300ms;", a, b)) {
+        try (Pair p = new Pair(after(800, r -> null), "proxy_read_timeout 300ms;")) {
             RawClient.Response r = get("/x");
             assertEquals("b 200", r.text());
             assertEquals("504, 200", r.header("X-Up-Status"));
@@ -191,24 +198,13 @@ class ProxyNextUpstreamTest {
 
     @Test
     void nextUpstreamTimeoutStopsTriesOnceItPassed() throws Exception {
-        ScriptedUpstream.Script late502 = r -> {
-            try {
-                Thread.sleep(400);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return ScriptedUpstream.response(502, "a 502");
-        };
-        try (ScriptedUpstream a = new ScriptedUpstream(late502);
-             ScriptedUpstream b = new ScriptedUpstream(answering(200, "b"));
-             RunningServer s = server("proxy_next_upstream http_502; proxy_next_upstream_timeout 200ms;", a, b)) {
+        ScriptedUpstream.Script late502 = after(400, answering(502, "a"));
+        try (Pair p = new Pair(late502, "proxy_next_upstream http_502; proxy_next_upstream_timeout 200ms;")) {
             RawClient.Response r = get("/x");
             assertEquals("a 502", r.text());
-            assertEquals(0, b.accepted());
+            assertEquals(0, p.b.accepted());
         }
-        try (ScriptedUpstream a = new ScriptedUpstream(late502);
-             ScriptedUpstream b = new ScriptedUpstream(answering(200, "b"));
-             RunningServer s = server("proxy_next_upstream http_502; proxy_next_upstream_timeout 5s;", a, b)) {
+        try (Pair p = new Pair(late502, "proxy_next_upstream http_502; proxy_next_upstream_timeout 5s;")) {
             assertEquals("b 200", get("/x").text());
         }
     }
@@ -231,24 +227,20 @@ class ProxyNextUpstreamTest {
 
     @Test
     void aPostIsSentToTheNextPeerOnlyWithNonIdempotent() throws Exception {
-        try (ScriptedUpstream a = new ScriptedUpstream(answering(502, "a"));
-             ScriptedUpstream b = new ScriptedUpstream(answering(200, "b"));
-             RunningServer s = server("proxy_next_upstream http_502;", a, b)) {
+        try (Pair p = new Pair(answering(502, "a"), "proxy_next_upstream http_502;")) {
             RawClient.Response r = RawClient.exchange(port, "POST", "/form", "k=v");
             assertEquals("a 502", r.text());
-            assertEquals(0, b.accepted());
-            assertEquals(b.address(), get("/turn").header("X-Up-Addr")); // round robin's turn for b
+            assertEquals(0, p.b.accepted());
+            assertEquals(p.b.address(), get("/turn").header("X-Up-Addr")); // round robin's turn for b
             // PUT is idempotent: it moves on.
             RawClient.Response put = RawClient.exchange(port, "PUT", "/put", "k=v");
             assertEquals("b 200", put.text());
-            assertEquals(addrs(a, b), put.header("X-Up-Addr"));
+            assertEquals(addrs(p.a, p.b), put.header("X-Up-Addr"));
         }
-        try (ScriptedUpstream a = new ScriptedUpstream(answering(502, "a"));
-             ScriptedUpstream b = new ScriptedUpstream(answering(200, "b"));
-             RunningServer s = server("proxy_next_upstream http_502 non_idempotent;", a, b)) {
+        try (Pair p = new Pair(answering(502, "a"), "proxy_next_upstream http_502 non_idempotent;")) {
             assertEquals("b 200", RawClient.exchange(port, "POST", "/form", "k=v").text());
-            assertFalse(b.requests().isEmpty());
-            assertEquals(3, b.requests().get(0).bodyLength());
+            assertFalse(p.b.requests().isEmpty());
+            assertEquals(3, p.b.requests().get(0).bodyLength());
         }
     }
 }
