@@ -267,6 +267,20 @@ public final class PorticoProcess implements AutoCloseable {
         }
     }
 
+    /** The same, then stops the back ends the test started (those not null). */
+    public static void stop(PorticoProcess server, TestPrefix prefix,
+                            dev.portico.e2e.upstream.UpstreamProcess... upstreams) {
+        try {
+            stop(server, prefix);
+        } finally {
+            for (dev.portico.e2e.upstream.UpstreamProcess u : upstreams) {
+                if (u != null) {
+                    u.close();
+                }
+            }
+        }
+    }
+
     /** Stops the server if it still runs, then fails on any leak report. */
     @Override
     public void close() {

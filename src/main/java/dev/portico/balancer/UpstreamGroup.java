@@ -1,6 +1,7 @@
 package dev.portico.balancer;
 
 import dev.portico.config.syntax.SourceLocation;
+import dev.portico.proxy.KeepalivePool;
 import dev.portico.proxy.Peer;
 import java.util.List;
 import java.util.function.LongSupplier;
@@ -56,6 +57,21 @@ public final class UpstreamGroup {
         public int left() {
             return left;
         }
+
+        /** proxy_next_upstream_tries: at most {@code tries} in all (0: no limit). */
+        public void limit(int tries) {
+            if (tries > 0 && left > tries) {
+                left = tries;
+            }
+        }
+
+        /**
+         * One try more: a cached keepalive connection failed, which says little
+         * about the peer (nginx's u->peer.tries++ in ngx_http_upstream_next).
+         */
+        public void addOne() {
+            left++;
+        }
     }
 
     private final String name;
@@ -63,17 +79,27 @@ public final class UpstreamGroup {
     private final boolean implicit;
     private final PeerState[] primary;
     private final PeerState[] backup;
+    /** nginx's peers->single: one primary and no backup, never taken out by failures. */
+    private final boolean single;
     /** Seconds, as nginx's ngx_time(). */
     private final LongSupplier clock;
+    private final KeepalivePool keepalive;
 
     public UpstreamGroup(String name, SourceLocation where, boolean implicit, List<PeerState> primary,
                          List<PeerState> backup, LongSupplier clock) {
+        this(name, where, implicit, primary, backup, clock, null);
+    }
+
+    public UpstreamGroup(String name, SourceLocation where, boolean implicit, List<PeerState> primary,
+                         List<PeerState> backup, LongSupplier clock, KeepalivePool keepalive) {
         this.name = name;
         this.where = where;
         this.implicit = implicit;
         this.primary = primary.toArray(new PeerState[0]);
         this.backup = backup.toArray(new PeerState[0]);
+        this.single = this.primary.length == 1 && this.backup.length == 0;
         this.clock = clock;
+        this.keepalive = keepalive;
     }
 
     public static LongSupplier systemClock() {
@@ -106,6 +132,11 @@ public final class UpstreamGroup {
         return new Tries();
     }
 
+    /** The block's cache of idle connections (keepalive), or null: none configured, or an implicit group. */
+    public KeepalivePool keepalive() {
+        return keepalive;
+    }
+
     /**
      * The next peer for this request (ngx_http_upstream_get_round_robin_peer),
      * or null when none is live: nginx's NGX_BUSY, "no live upstreams".
@@ -115,12 +146,12 @@ public final class UpstreamGroup {
         long now = clock.getAsLong();
         PeerState best = null;
         if (!t.onBackup) {
-            if (primary.length == 1) {
-                // nginx's single peer: only down and max_conns keep it out, never failures.
+            if (single) {
+                // nginx's single peer: only down and max_conns keep it out, never failures; the
+                // request's tries (one, or more after a failed keepalive connection) bound its use.
                 PeerState p = primary[0];
-                if (!p.down && !t.triedPrimary[0] && (p.maxConns == 0 || p.conns < p.maxConns)) {
+                if (!p.down && t.left > 0 && (p.maxConns == 0 || p.conns < p.maxConns)) {
                     best = p;
-                    t.triedPrimary[0] = true;
                 }
             } else {
                 best = pick(primary, t.triedPrimary, now);
@@ -192,7 +223,7 @@ public final class UpstreamGroup {
      */
     public synchronized boolean free(PeerState p, boolean failed) {
         p.conns--;
-        if (primary.length == 1 && p == primary[0] && backup.length == 0) {
+        if (single) {
             return false; // nginx does not account a single peer's failures
         }
         if (!failed) {

@@ -9,6 +9,8 @@ import dev.portico.config.DirectiveCall;
 import dev.portico.config.Module;
 import dev.portico.config.Values;
 import dev.portico.config.syntax.SourceLocation;
+import dev.portico.core.Snapshot;
+import dev.portico.proxy.KeepalivePool;
 import dev.portico.proxy.Peer;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -21,14 +23,16 @@ import java.util.List;
  * blocks with {@code server} entries, balanced by smooth weighted round robin
  * with passive health ({@link UpstreamGroup}).
  *
+ * <p>{@code keepalive N} (with keepalive_timeout, keepalive_requests,
+ * keepalive_time) gives the block a {@link KeepalivePool}: N idle connections
+ * are kept per event loop, where nginx keeps N per worker process.
+ *
  * <p>Parsed and checked with nginx's errors but NOT applied yet (they take
  * effect with the load-balancing work): {@code least_conn}, {@code ip_hash},
  * {@code hash}, {@code random} — every group is balanced by weighted round
- * robin whatever the method says; {@code keepalive}, {@code keepalive_timeout},
- * {@code keepalive_requests} — every request still opens its own upstream
- * connection and closes it; {@code zone} — the state is shared in memory by
- * every event loop of the one process anyway. {@code max_conns} IS applied (a
- * peer at its limit is skipped, no queue).
+ * robin whatever the method says; {@code zone} — the state is shared in memory
+ * by every event loop of the one process anyway. {@code max_conns} IS applied
+ * (a peer at its limit is skipped, no queue).
  */
 public final class UpstreamModule implements Module {
 
@@ -44,6 +48,7 @@ public final class UpstreamModule implements Module {
         Integer keepalive;
         Long keepaliveTimeout;
         Integer keepaliveRequests;
+        Long keepaliveTime;
         String zone;
 
         Block(String name, SourceLocation where) {
@@ -104,6 +109,13 @@ public final class UpstreamModule implements Module {
                     }
                     b.keepaliveRequests = c.number(0);
                 }),
+                Directive.of("keepalive_time", Contexts.UPSTREAM, Arity.ONE, c -> {
+                    Block b = c.state(Block.class);
+                    if (b.keepaliveTime != null) {
+                        throw c.duplicate();
+                    }
+                    b.keepaliveTime = c.millis(0);
+                }),
                 Directive.of("zone", Contexts.UPSTREAM, Arity.ONE_OR_TWO, c -> {
                     Block b = c.state(Block.class);
                     if (c.argCount() == 2 && Values.size(c.arg(1)) <= 0) {
@@ -125,8 +137,17 @@ public final class UpstreamModule implements Module {
         if (b.primary.isEmpty() && b.backup.isEmpty()) {
             throw c.error("no servers are inside upstream");
         }
+        KeepalivePool keepalive = null;
+        if (b.keepalive != null) {
+            // nginx's defaults: keepalive_timeout 60s, keepalive_requests 1000, keepalive_time 1h.
+            keepalive = new KeepalivePool(new KeepalivePool.Settings(b.keepalive,
+                    b.keepaliveTimeout != null ? b.keepaliveTimeout : 60_000L,
+                    b.keepaliveRequests != null ? b.keepaliveRequests : 1000,
+                    b.keepaliveTime != null ? b.keepaliveTime : 3_600_000L));
+            c.build().shared(Snapshot.CloseHooks.class, Snapshot.CloseHooks::new).add(keepalive::closeAll);
+        }
         UpstreamGroup group = new UpstreamGroup(name, c.where(), false, b.primary, b.backup,
-                UpstreamGroup.systemClock());
+                UpstreamGroup.systemClock(), keepalive);
         upstreams.declare(name, group, c.where(), seq);
     }
 

@@ -242,6 +242,12 @@ public final class HttpCoreModule implements Module {
         main.present = true;
         main.frame = http;
         c.parseBlock(http);
+        HttpCoreConf httpLevel = http.get(CORE);
+        if (httpLevel.clientBodyTempPath == null) {
+            // nginx's compiled-in client_body_temp_path, under the prefix, created at start like a set one.
+            httpLevel.clientBodyTempPath = build.resolve("client_body_temp");
+            TempPaths.of(build).add(httpLevel.clientBodyTempPath);
+        }
         buildServers(main, c);
     }
 

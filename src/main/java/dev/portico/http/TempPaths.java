@@ -42,6 +42,11 @@ public final class TempPaths {
         return path;
     }
 
+    /** A folder used without a directive naming it (a built-in default), to be created like the others. */
+    public void add(Path path) {
+        paths.add(new TempPath(path, List.of()));
+    }
+
     public List<TempPath> paths() {
         return paths;
     }

@@ -2,6 +2,8 @@ package dev.portico.proxy;
 
 import dev.portico.http.HttpCoreModule;
 import dev.portico.http.HttpExchange;
+import dev.portico.http.RequestProcessor;
+import dev.portico.log.LogLevel;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.DefaultFileRegion;
 import java.io.IOException;
@@ -11,34 +13,63 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * A request body written to an unlinked temporary file, for an upstream that
- * must know the body's length before it gets the head (nginx's request body
- * buffering into client_body_temp_path). The file goes away when its channel
- * closes, which the file region does once sent.
+ * A whole request body read before the upstream is contacted (nginx's
+ * buffered request body: proxy_request_buffering on, or a chunked body for an
+ * upstream that needs its length). It stays in memory up to
+ * client_body_buffer_size; a larger body goes to an unlinked temporary file in
+ * client_body_temp_path, as nginx writes it there. Each try sends it again
+ * from the start, so a retry on the next peer carries the full body.
  */
 final class RequestBodySpool {
 
-    private final FileChannel file;
+    private final HttpExchange x;
+    private final long memoryLimit;
+    private ByteBuf memory;
+    private FileChannel file;
     private long size;
 
-    private RequestBodySpool(FileChannel file) {
-        this.file = file;
+    private RequestBodySpool(HttpExchange x, long memoryLimit) {
+        this.x = x;
+        this.memoryLimit = memoryLimit;
     }
 
-    static RequestBodySpool create(HttpExchange x) throws IOException {
-        Path folder = x.conf().get(HttpCoreModule.CORE).clientBodyTempPath();
-        if (folder == null) {
-            folder = Path.of(System.getProperty("java.io.tmpdir"));
-        }
-        Path path = Files.createTempFile(folder, "body", null);
-        FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        Files.delete(path);
-        return new RequestBodySpool(channel);
+    static RequestBodySpool create(HttpExchange x) {
+        return new RequestBodySpool(x, x.conf().get(HttpCoreModule.CORE).clientBodyBufferSize());
     }
 
     void write(ByteBuf data) throws IOException {
+        int n = data.readableBytes();
+        if (file == null && size + n <= memoryLimit) {
+            if (memory == null) {
+                memory = x.connection().channel().alloc().buffer(n, (int) memoryLimit);
+            }
+            memory.writeBytes(data);
+            size += n;
+            return;
+        }
+        if (file == null) {
+            openFile();
+        }
         while (data.isReadable()) {
             size += data.readBytes(file, size, data.readableBytes());
+        }
+    }
+
+    /** The body outgrew client_body_buffer_size: it goes on in a file, what was in memory first. */
+    private void openFile() throws IOException {
+        Path folder = x.conf().get(HttpCoreModule.CORE).clientBodyTempPath();
+        Path path = Files.createTempFile(folder, "body", null);
+        file = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        Files.delete(path);
+        RequestProcessor.logError(x, LogLevel.WARN, "a client request body is buffered to a temporary file "
+                + path);
+        long at = 0;
+        if (memory != null) {
+            while (memory.isReadable()) {
+                at += memory.readBytes(file, at, memory.readableBytes());
+            }
+            memory.release();
+            memory = null;
         }
     }
 
@@ -46,16 +77,34 @@ final class RequestBodySpool {
         return size;
     }
 
-    /** The whole body as a region to send; the region closes the file once written. */
-    DefaultFileRegion handOver() {
-        return new DefaultFileRegion(file, 0, size);
+    /**
+     * The whole body for one try: a view of the memory, or a region of the
+     * file that leaves the file open for a later try.
+     */
+    Object content(UpstreamProtocol protocol) {
+        if (file == null) {
+            return protocol.encodeBodyPart(memory.retainedDuplicate());
+        }
+        return new DefaultFileRegion(file, 0, size) {
+            @Override
+            protected void deallocate() {
+                // The spool owns the file; a retry sends it again.
+            }
+        };
     }
 
     void discard() {
-        try {
-            file.close();
-        } catch (IOException ignored) {
-            // An unlinked temporary file: nothing is lost by a failed close.
+        if (memory != null) {
+            memory.release();
+            memory = null;
+        }
+        if (file != null) {
+            try {
+                file.close();
+            } catch (IOException ignored) {
+                // An unlinked temporary file: nothing is lost by a failed close.
+            }
+            file = null;
         }
     }
 }

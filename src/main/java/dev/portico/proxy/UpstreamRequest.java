@@ -13,6 +13,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -24,6 +25,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -34,14 +36,19 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One request's trip to an upstream (nginx's ngx_http_upstream_t): connects on
- * the client connection's own event loop, sends the request head and streams
- * the request body, reads the response head, and streams the response body to
- * the client. Back pressure holds both ways: the client's body is read only as
- * fast as the upstream takes it (the client connection pauses its reads), and
- * the upstream is read (auto-read off) only while the client can take more.
- * Failures before the response head become 502 or 504 with nginx's error-log
- * line; after it, the client's response is cut short, as nginx does.
+ * One request's trip to an upstream (nginx's ngx_http_upstream_t): takes an
+ * idle keepalive connection of the client connection's own event loop or
+ * connects on that loop, sends the request head and the request body (read
+ * whole beforehand with proxy_request_buffering on, streamed as it arrives
+ * with off), reads the response head, and streams the response body to the
+ * client. Back pressure holds both ways: a streamed request body is read only
+ * as fast as the upstream takes it (the client connection pauses its reads),
+ * and the upstream is read (auto-read off) only while the client can take more.
+ * A try that fails before the response head goes to the next peer as
+ * proxy_next_upstream allows (ngx_http_upstream_next); when none is left it
+ * becomes 502 or 504 with nginx's error-log line. After the head, the client's
+ * response is cut short, as nginx does. A complete response leaves its
+ * connection in the group's {@link KeepalivePool} when nginx would keep it.
  */
 public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
 
@@ -51,17 +58,35 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
     private final UpstreamProtocol protocol;
     private final UpstreamGroup group;
     private final UpstreamGroup.Tries tries;
+    /** The group's idle connections, or null when it keeps none. */
+    private final KeepalivePool keepalive;
     /** The peer of the current try, held (counted in its connections) until released; or null. */
     private UpstreamGroup.PeerState current;
     private Peer peer;
-    /** The peers tried, for $upstream_addr, and the statuses of failed tries, for $upstream_status. */
+    /** The peers tried, for $upstream_addr, and what earlier tries left for the other $upstream_* variables. */
     private final java.util.List<String> triedNames = new java.util.ArrayList<>(1);
-    private final java.util.List<String> triedStatuses = new java.util.ArrayList<>(1);
+    private final java.util.List<TryRecord> earlierTries = new java.util.ArrayList<>(1);
     private final UpstreamSettings settings;
     private final Channel client;
     private long bodyLength;
-    /** A chunked request body being written to a temporary file before connecting, or null. */
+    /** The whole request body, read before connecting (a buffered body), or null when it streams or is absent. */
     private RequestBodySpool spool;
+    /** nginx's r->request_body_no_buffering: the body streams, so once sent it cannot be sent again. */
+    private final boolean bodyStreams;
+    /** When the first try began, for proxy_next_upstream_timeout. */
+    private long firstTryNanos;
+    /** The current try runs on a connection taken from the keepalive pool (nginx's u->peer.cached). */
+    private boolean reused;
+    /** Something of the request was written on the current try (nginx's u->request_sent). */
+    private boolean requestStarted;
+    /** The whole request was written to the current connection (nginx's u->request_body_sent). */
+    private boolean requestWritten;
+    /** The response head allows keeping the connection: HTTP/1.1, no "Connection: close", no upgrade. */
+    private boolean reusableHead;
+    /** The response's end is known from its head: a Content-Length or chunked coding. */
+    private boolean knownLength;
+    /** The response ended where its framing said it would, on a reusable head (nginx's u->keepalive). */
+    private boolean responseEnded;
 
     private Channel upstream;
     private Stage stage = Stage.CONNECTING;
@@ -74,7 +99,8 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
     /** The response body read ahead of the client (proxy_buffering), or null when it streams as read. */
     private ResponseBuffer buffer;
 
-    private final long startNanos = System.nanoTime();
+    /** When the current try began: the $upstream_*_time variables count from here, per try. */
+    private long startNanos = System.nanoTime();
     private long connectNanos = -1;
     private long headerNanos = -1;
     private long endNanos = -1;
@@ -88,9 +114,14 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         this.protocol = protocol;
         this.group = group;
         this.tries = group.newTries();
+        this.tries.limit(settings.nextTries());
+        this.keepalive = group.keepalive();
         this.settings = settings;
         this.client = x.connection().channel();
         this.bodyLength = settings.passRequestBody() ? requestBodyLength(x) : 0;
+        // A chunked body for an upstream that needs its length is read whole whatever the setting, as nginx.
+        this.bodyStreams = bodyLength != 0 && !settings.requestBuffering()
+                && (bodyLength > 0 || protocol.streamsChunkedBody());
     }
 
     /** The request body's length as the client announced it: -1 chunked, 0 none. */
@@ -107,16 +138,9 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         UpstreamRequest u = new UpstreamRequest(x, protocol, group, settings);
         x.setUpstream(u);
         x.addCleanup(u::close);
-        if (u.bodyLength < 0 && !protocol.streamsChunkedBody()) {
-            // The length must be known before the head goes out: read the whole body first.
-            try {
-                u.spool = RequestBodySpool.create(x);
-            } catch (java.io.IOException e) {
-                RequestProcessor.logError(x, LogLevel.CRIT, "cannot create temporary file for the request body ("
-                        + e.getMessage() + ")");
-                RequestProcessor.finish(x, 500);
-                return;
-            }
+        if (u.bodyLength != 0 && !u.bodyStreams) {
+            // The whole body first (memory, then a temporary file): it can be sent again on a retry.
+            u.spool = RequestBodySpool.create(x);
             x.setBodyConsumer(u);
             x.writer().continueRequestBody(x);
             return;
@@ -130,6 +154,10 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
     }
 
     private void connect() {
+        startNanos = System.nanoTime();
+        if (triedNames.isEmpty()) {
+            firstTryNanos = startNanos;
+        }
         current = group.get(tries);
         if (current == null) {
             peer = null;
@@ -139,6 +167,16 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         }
         peer = current.peer;
         triedNames.add(peer.name());
+        Channel cached = keepalive == null ? null : keepalive.take(client.eventLoop(), peer);
+        if (cached != null) {
+            reused = true;
+            upstream = cached;
+            protocol.initChannel(cached.pipeline());
+            cached.pipeline().addLast("upstream", new Inbound());
+            KeepalivePool.countRequest(cached);
+            sendRequest();
+            return;
+        }
         boolean unix = peer.isUnix();
         Bootstrap b = new Bootstrap()
                 .group(client.eventLoop())
@@ -158,8 +196,8 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
             }
         }
         SocketAddress address = unix ? Transport.unixAddress(client, peer.unixPath()) : peer.inet();
-        arm(settings.connectTimeout(), () -> fail(504,
-                "upstream timed out (110: Connection timed out) while connecting to upstream", true));
+        arm(settings.connectTimeout(), () -> failTry(NextUpstream.TIMEOUT,
+                "upstream timed out (110: Connection timed out) while connecting to upstream"));
         ChannelFuture f = b.connect(address);
         upstream = f.channel();
         f.addListener(done -> connected(f));
@@ -172,25 +210,31 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         }
         if (!f.isSuccess()) {
             String where = peer.isUnix() ? "connect() to " + peer.name() + " failed (" : "connect() failed (";
-            fail(502, where + errno(f.cause()) + ") while connecting to upstream", false);
+            failTry(NextUpstream.ERROR, where + errno(f.cause()) + ") while connecting to upstream");
             return;
         }
         disarm();
+        KeepalivePool.countRequest(upstream);
+        sendRequest();
+    }
+
+    /** The connection is up (new or kept): the request head goes out, then the body. */
+    private void sendRequest() {
         connectNanos = System.nanoTime();
         stage = Stage.SENDING;
-        upstream.write(protocol.encodeRequestHead(x, bodyLength));
+        requestStarted = true;
+        upstream.write(protocol.encodeRequestHead(x, bodyLength)).addListener(writeFailure);
         if (bodyLength == 0) {
             requestSent();
             return;
         }
         if (spool != null) {
-            upstream.write(spool.handOver());
-            spool = null;
+            upstream.write(spool.content(protocol)).addListener(writeFailure);
             requestSent();
             return;
         }
         while (!pendingBody.isEmpty()) {
-            upstream.write(protocol.encodeBodyPart(pendingBody.poll()));
+            upstream.write(protocol.encodeBodyPart(pendingBody.poll())).addListener(writeFailure);
         }
         if (requestBodyEnded) {
             requestSent();
@@ -205,6 +249,23 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
             armSendTimer();
         }
     }
+
+    /**
+     * A request write failed: the upstream reset or closed the connection (a
+     * stale keepalive one, often). Handled after the writing code has returned,
+     * as a write may fail at once.
+     */
+    private final ChannelFutureListener writeFailure = f -> {
+        if (!f.isSuccess()) {
+            Throwable cause = f.cause();
+            f.channel().eventLoop().execute(() -> {
+                if (f.channel() == upstream && (stage == Stage.SENDING || stage == Stage.READING_HEAD)) {
+                    failTry(NextUpstream.ERROR, "writev() failed (" + errnoOfReset(cause)
+                            + ") while sending request to upstream");
+                }
+            });
+        }
+    };
 
     /** The errno text nginx prints for a failed connect. */
     private static String errno(Throwable cause) {
@@ -259,7 +320,7 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
             return;
         }
         if (data.isReadable()) {
-            upstream.write(protocol.encodeBodyPart(data));
+            upstream.write(protocol.encodeBodyPart(data)).addListener(writeFailure);
         } else {
             data.release();
         }
@@ -276,13 +337,22 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
     }
 
     private void armSendTimer() {
-        arm(settings.sendTimeout(), () -> fail(504,
+        arm(settings.sendTimeout(), () -> failTry(NextUpstream.TIMEOUT,
                 "upstream timed out (110: Connection timed out) while sending request to upstream"));
     }
 
     /** The whole request is written: from now on proxy_read_timeout runs until the response head. */
     private void requestSent() {
-        upstream.writeAndFlush(protocol.encodeRequestEnd());
+        Channel ch = upstream;
+        upstream.writeAndFlush(protocol.encodeRequestEnd()).addListener(f -> {
+            if (f.isSuccess()) {
+                if (ch == upstream) {
+                    requestWritten = true;
+                }
+            } else {
+                writeFailure.operationComplete((ChannelFuture) f);
+            }
+        });
         if (stage == Stage.SENDING) {
             stage = Stage.READING_HEAD;
         }
@@ -298,7 +368,7 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
             return;
         }
         if (stage == Stage.READING_HEAD) {
-            arm(settings.readTimeout(), () -> fail(504,
+            arm(settings.readTimeout(), () -> failTry(NextUpstream.TIMEOUT,
                     "upstream timed out (110: Connection timed out) while reading response header from upstream"));
         } else if (stage == Stage.READING_BODY) {
             arm(settings.readTimeout(), () -> failBody(
@@ -311,18 +381,21 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             try {
-                if (stage == Stage.DONE) {
+                if (stage == Stage.DONE || ctx.channel() != upstream) {
                     return;
                 }
                 if (msg instanceof HttpResponse head) {
                     if (head.decoderResult().isFailure()) {
                         // The protocol's decoder refuses what nginx refuses, in nginx's words.
                         Throwable cause = head.decoderResult().cause();
-                        fail(502, cause instanceof UpstreamResponseDecoder.InvalidResponse
-                                ? cause.getMessage() + " while reading response header from upstream"
-                                : cause instanceof PrematureChannelClosureException
-                                ? "upstream prematurely closed connection while reading response header from upstream"
-                                : "upstream sent invalid header while reading response header from upstream");
+                        if (cause instanceof PrematureChannelClosureException) {
+                            failTry(NextUpstream.ERROR, "upstream prematurely closed connection while reading"
+                                    + " response header from upstream");
+                        } else {
+                            boolean worded = cause instanceof UpstreamResponseDecoder.InvalidResponse;
+                            failTry(NextUpstream.INVALID_HEADER, (worded ? cause.getMessage()
+                                    : "upstream sent invalid header") + " while reading response header from upstream");
+                        }
                         return;
                     }
                     if (head instanceof UpstreamResponseDecoder.Head parsed) {
@@ -347,6 +420,9 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
                         failBody(bad.getMessage() + " while reading upstream"); // e.g. a broken chunked body
                         return;
                     }
+                    if (content instanceof LastHttpContent && content.decoderResult().isSuccess()) {
+                        responseEnded = reusableHead && knownLength;
+                    }
                     responseContent(content);
                 }
             } finally {
@@ -356,6 +432,9 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
 
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
+            if (ctx.channel() != upstream) {
+                return;
+            }
             if (stage == Stage.READING_BODY && buffer != null) {
                 if (buffer.hasRoom()) {
                     read();
@@ -383,7 +462,7 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
 
         @Override
         public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-            if (ctx.channel().isWritable() && stage == Stage.SENDING) {
+            if (ctx.channel() == upstream && ctx.channel().isWritable() && stage == Stage.SENDING) {
                 disarm();
                 x.writer().resumeRequestBody(x);
             }
@@ -391,8 +470,12 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
+            if (ctx.channel() != upstream) {
+                return;
+            }
             if (stage == Stage.SENDING || stage == Stage.READING_HEAD) {
-                fail(502, "upstream prematurely closed connection while reading response header from upstream");
+                failTry(NextUpstream.ERROR,
+                        "upstream prematurely closed connection while reading response header from upstream");
             } else if (stage == Stage.READING_BODY) {
                 failBody("upstream prematurely closed connection while reading upstream");
             }
@@ -400,19 +483,27 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            String what = cause instanceof java.io.IOException ? "recv() failed (" + errnoOfReset(cause) + ")"
+            if (ctx.channel() != upstream) {
+                return;
+            }
+            boolean io = cause instanceof java.io.IOException;
+            String what = io ? "recv() failed (" + errnoOfReset(cause) + ")"
                     : "upstream sent invalid response (" + cause.getMessage() + ")";
             if (stage == Stage.READING_BODY) {
                 failBody(what + " while reading upstream");
             } else if (stage != Stage.DONE) {
-                fail(502, what + " while reading response header from upstream");
+                failTry(io ? NextUpstream.ERROR : NextUpstream.INVALID_HEADER,
+                        what + " while reading response header from upstream");
             }
         }
     }
 
     private static String errnoOfReset(Throwable cause) {
         String m = String.valueOf(cause.getMessage());
-        return m.contains("reset") ? "104: Connection reset by peer" : m;
+        if (m.contains("reset")) {
+            return "104: Connection reset by peer";
+        }
+        return m.contains("Broken pipe") ? "32: Broken pipe" : m;
     }
 
     private void responseHead(HttpResponse head) {
@@ -420,6 +511,10 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         headerNanos = System.nanoTime();
         status = head.status().code();
         upstreamHeaders = head.headers();
+        noteFraming(head);
+        if (nextOnStatus()) {
+            return;
+        }
         if (settings.interceptErrors() && status >= 300 && RequestProcessor.hasErrorPage(x, status)) {
             // proxy_intercept_errors: the location's error_page answers instead of the upstream.
             finishUpstream();
@@ -581,40 +676,114 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
     // ---- endings ----
 
     /**
-     * A failure to connect: nginx's ngx_http_upstream_next. The peer counts a
-     * failure; the request goes to the next peer when proxy_next_upstream has
-     * "error" (or "timeout" for a timeout), a peer is left to try, and
-     * proxy_next_upstream_tries/_timeout allow. Nothing was sent yet, so any
-     * method may be retried. Failures after the connection is up are not
-     * retried: the request (and its body, streamed) may be partly sent.
+     * nginx's ngx_http_upstream_next: the current try failed before the client
+     * got anything. The peer counts a failure toward max_fails (http_403 and
+     * http_404 do not), and a failed keepalive connection gives the request one
+     * try more, as it says little about the peer. The request goes to the next
+     * peer when {@link #mayRetry} allows; otherwise the client gets the
+     * failure's status (502, 504, or 500/403/404/429 for those statuses).
+     * {@code message} is the error-log line, or null for a dropped response.
      */
-    private void fail(int code, String message, boolean timeout) {
-        if (stage != Stage.CONNECTING || current == null) {
-            fail(code, message);
+    private void failTry(NextUpstream failure, String message) {
+        if (stage == Stage.DONE) {
             return;
         }
-        RequestProcessor.logError(x, LogLevel.ERROR, message, upstreamUrl());
-        release(true);
-        boolean allowed = timeout ? settings.nextOnTimeout() : settings.nextOnError();
-        boolean triesLeft = tries.left() > 0
-                && (settings.nextTries() == 0 || triedNames.size() < settings.nextTries());
-        boolean inTime = settings.nextTimeout() == 0
-                || (System.nanoTime() - startNanos) / 1_000_000 < settings.nextTimeout();
-        if (!allowed || !triesLeft || !inTime) {
-            status = code;
-            finishUpstream();
-            releaseClientBody();
-            RequestProcessor.finish(x, code);
-            return;
+        if (message != null) {
+            RequestProcessor.logError(x, LogLevel.ERROR, message, upstreamUrl());
         }
-        triedStatuses.add(Integer.toString(code));
+        boolean counts = failure != NextUpstream.HTTP_403 && failure != NextUpstream.HTTP_404;
+        release(counts);
+        if (reused && failure == NextUpstream.ERROR) {
+            tries.addOne();
+        }
+        status = failure.status();
         disarm();
         Channel old = upstream;
         upstream = null;
         if (old != null) {
-            old.close();
+            if (!counts && keepaliveReady(old)) {
+                keepalive.offer(peer, old); // an empty 403/404 leaves a reusable connection, as in nginx
+            } else {
+                old.close();
+            }
         }
+        if (!mayRetry(failure)) {
+            endNanos = System.nanoTime();
+            close();
+            releaseClientBody();
+            RequestProcessor.finish(x, status);
+            return;
+        }
+        endTry();
+        stage = Stage.CONNECTING;
         connect();
+    }
+
+    /** Methods nginx never sends twice unless proxy_next_upstream has non_idempotent. */
+    private static final java.util.Set<String> NON_IDEMPOTENT = java.util.Set.of("POST", "LOCK", "PATCH");
+
+    /**
+     * Whether a try that failed this way goes to the next peer: proxy_next_upstream
+     * names the failure (and non_idempotent, for a POST, LOCK or PATCH already
+     * sent), a try is left (proxy_next_upstream_tries), proxy_next_upstream_timeout
+     * has not passed, and the request body can be sent again: a streamed body
+     * (proxy_request_buffering off) cannot once sending began.
+     */
+    private boolean mayRetry(NextUpstream failure) {
+        java.util.Set<NextUpstream> allowed = settings.nextUpstream();
+        boolean nonIdempotent = requestStarted && NON_IDEMPOTENT.contains(x.method());
+        return tries.left() > 0
+                && allowed.contains(failure)
+                && (!nonIdempotent || allowed.contains(NextUpstream.NON_IDEMPOTENT))
+                && !(requestStarted && bodyStreams)
+                && (settings.nextTimeout() == 0
+                        || (System.nanoTime() - firstTryNanos) / 1_000_000 < settings.nextTimeout());
+    }
+
+    /**
+     * proxy_next_upstream http_500 … http_429 (ngx_http_upstream_test_next): a
+     * response with such a status is dropped, unread, before anything reaches the
+     * client, and the request goes to the next peer.
+     */
+    private boolean nextOnStatus() {
+        NextUpstream failure = NextUpstream.ofStatus(status);
+        if (failure == null || !mayRetry(failure)) {
+            return false;
+        }
+        failTry(failure, null);
+        return true;
+    }
+
+    /** What the response head says about keeping its connection (nginx's proxy module sets u->keepalive so). */
+    private void noteFraming(HttpResponse head) {
+        HttpHeaders h = head.headers();
+        reusableHead = HttpVersion.HTTP_1_1.equals(head.protocolVersion()) && status != 101
+                && !h.containsValue(HttpHeaderNames.CONNECTION, "close", true);
+        boolean chunked = HttpUtil.isTransferEncodingChunked(head);
+        String length = h.get(HttpHeaderNames.CONTENT_LENGTH);
+        knownLength = chunked || length != null;
+        boolean endsAtHead = x.isHead() || status == 204 || status == 304
+                || (!chunked && length != null && length.trim().equals("0"));
+        responseEnded = reusableHead && endsAtHead;
+    }
+
+    /** The current try is over and another follows: what it leaves for the $upstream_* variables is kept. */
+    private void endTry() {
+        earlierTries.add(new TryRecord(status, startNanos, connectNanos, headerNanos, System.nanoTime(),
+                responseLength));
+        status = 0;
+        connectNanos = -1;
+        headerNanos = -1;
+        endNanos = -1;
+        responseLength = 0;
+        upstreamHeaders = null;
+        informational = false;
+        reused = false;
+        requestStarted = false;
+        requestWritten = false;
+        reusableHead = false;
+        knownLength = false;
+        responseEnded = false;
     }
 
     /** Gives the current peer back to its group; a failure counts toward max_fails. */
@@ -623,13 +792,23 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
             UpstreamGroup.PeerState p = current;
             current = null;
             if (group.free(p, failed)) {
-                RequestProcessor.logError(x, LogLevel.WARN, "upstream server temporarily disabled "
-                        + "while connecting to upstream", upstreamUrl(p.peer));
+                RequestProcessor.logError(x, LogLevel.WARN, "upstream server temporarily disabled while "
+                        + action(), upstreamUrl(p.peer));
             }
         }
     }
 
-    /** A failure before the client got a response head: 502 or 504, logged as nginx does. */
+    /** What the try was doing, as nginx's log action says it. */
+    private String action() {
+        return switch (stage) {
+            case CONNECTING -> "connecting to upstream";
+            case SENDING -> "sending request to upstream";
+            case READING_HEAD -> "reading response header from upstream";
+            default -> "reading upstream";
+        };
+    }
+
+    /** A failure with no try after it (no live upstreams): 502, logged as nginx does. */
     private void fail(int code, String message) {
         if (stage == Stage.DONE) {
             return;
@@ -669,11 +848,25 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         x.writer().resumeRequestBody(x);
     }
 
-    /** The upstream's part is over: no keepalive pool yet, so its connection closes. */
+    /**
+     * The upstream's part is over. Its connection goes back to the group's
+     * keepalive pool when nginx would keep it (the response ended where its
+     * framing said, HTTP/1.1 without "Connection: close", the whole request was
+     * written); otherwise it closes.
+     */
     private void finishUpstream() {
         stage = Stage.DONE;
         endNanos = System.nanoTime();
+        Channel ch = upstream;
+        if (ch != null && keepaliveReady(ch)) {
+            upstream = null;
+            keepalive.offer(peer, ch);
+        }
         close();
+    }
+
+    private boolean keepaliveReady(Channel ch) {
+        return keepalive != null && responseEnded && requestWritten && ch.isActive();
     }
 
     /** Closes the upstream connection and gives back what is held; the client is gone or served. */
@@ -722,33 +915,51 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
 
     // ---- what the $upstream_* variables show ----
 
+    /** What a try that another followed leaves for the variables (nginx's ngx_http_upstream_state_t). */
+    private record TryRecord(int status, long startNanos, long connectNanos, long headerNanos, long endNanos,
+                             long length) {
+    }
+
+    /** Every try's value, joined as nginx does ("0.001, 0.002"); the current try's last. */
+    private String perTry(java.util.function.Function<TryRecord, String> earlier, String now) {
+        if (earlierTries.isEmpty()) {
+            return now;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (TryRecord t : earlierTries) {
+            sb.append(earlier.apply(t)).append(", ");
+        }
+        return sb.append(now == null ? "-" : now).toString();
+    }
+
     public String address() {
         return String.join(", ", triedNames);
     }
 
-    /** $upstream_status: the upstream's status, or 502/504 when it failed before one. */
+    /** $upstream_status: each try's status, 502/504 for one that failed before a response. */
     public String statusText() {
-        if (status == 0) {
-            return triedStatuses.isEmpty() ? null : String.join(", ", triedStatuses);
-        }
-        return triedStatuses.isEmpty() ? Integer.toString(status)
-                : String.join(", ", triedStatuses) + ", " + status;
+        return perTry(t -> statusOf(t.status()), status == 0 ? null : Integer.toString(status));
+    }
+
+    private static String statusOf(int code) {
+        return code == 0 ? "-" : Integer.toString(code);
     }
 
     public String connectTime() {
-        return seconds(connectNanos);
+        return perTry(t -> seconds(t.startNanos(), t.connectNanos()), seconds(startNanos, connectNanos));
     }
 
     public String headerTime() {
-        return seconds(headerNanos);
+        return perTry(t -> seconds(t.startNanos(), t.headerNanos()), seconds(startNanos, headerNanos));
     }
 
     public String responseTime() {
-        return seconds(endNanos >= 0 ? endNanos : System.nanoTime());
+        return perTry(t -> seconds(t.startNanos(), t.endNanos()),
+                seconds(startNanos, endNanos >= 0 ? endNanos : System.nanoTime()));
     }
 
     public String responseLength() {
-        return Long.toString(responseLength);
+        return perTry(t -> Long.toString(t.length()), Long.toString(responseLength));
     }
 
     /** A response header as the upstream sent it ($upstream_http_NAME), or null. */
@@ -756,11 +967,11 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         return upstreamHeaders == null ? null : upstreamHeaders.get(name);
     }
 
-    private String seconds(long at) {
+    private static String seconds(long start, long at) {
         if (at < 0) {
             return "-";
         }
-        long millis = (at - startNanos) / 1_000_000;
+        long millis = (at - start) / 1_000_000;
         return String.format(Locale.ROOT, "%d.%03d", millis / 1000, millis % 1000);
     }
 }

@@ -98,8 +98,8 @@ public final class UpstreamResponseDecoder extends ByteToMessageDecoder {
                     out.add(new DefaultHttpContent(in.readRetainedSlice(n)));
                 }
                 if (remaining == 0) {
-                    // More than Content-Length said: nginx drops the rest.
-                    in.skipBytes(in.readableBytes());
+                    // More than Content-Length said is dropped in DONE, as nginx drops it; a connection
+                    // being kept alive is closed instead when its watch gets those bytes.
                     end(out);
                 }
             }
@@ -572,8 +572,8 @@ public final class UpstreamResponseDecoder extends ByteToMessageDecoder {
                 return;
             }
             if (r == 2) {
-                // Anything after the final chunk is dropped, as nginx does.
-                in.skipBytes(in.readableBytes());
+                // Anything after the final chunk is dropped in DONE, as nginx does (a connection being
+                // kept alive is closed instead when its watch gets those bytes).
                 end(out);
                 return;
             }

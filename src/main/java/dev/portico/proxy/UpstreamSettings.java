@@ -7,8 +7,6 @@ import java.util.Set;
  * ngx_http_upstream_conf_t), as the proxy and uwsgi modules both have them.
  *
  * @param hiddenHeaders lower-case response header names not passed to the client
- * @param nextOnError proxy_next_upstream has "error"
- * @param nextOnTimeout proxy_next_upstream has "timeout"
  * @param nextTries proxy_next_upstream_tries, 0 for no limit
  * @param nextTimeout proxy_next_upstream_timeout in milliseconds, 0 for no limit
  * @param buffering proxy_buffering: read the response ahead of the client into memory and a temporary file
@@ -16,11 +14,13 @@ import java.util.Set;
  * @param maxTempFileSize proxy_max_temp_file_size, 0 for no temporary file
  * @param tempPath proxy_temp_path, or null for the system's temporary folder
  * @param ignoredHeaders lower-case names of the response headers proxy_ignore_headers names (see {@link AccelHeaders})
+ * @param requestBuffering proxy_request_buffering: the whole request body is read before connecting
+ * @param nextUpstream the failures proxy_next_upstream sends to the next peer (empty for "off")
  */
 public record UpstreamSettings(long connectTimeout, long sendTimeout, long readTimeout, int bufferSize,
                                boolean passRequestBody, boolean interceptErrors, boolean socketKeepalive,
-                               Set<String> hiddenHeaders, boolean nextOnError, boolean nextOnTimeout,
-                               int nextTries, long nextTimeout,
+                               Set<String> hiddenHeaders, int nextTries, long nextTimeout,
                                boolean buffering, long buffersSize, long maxTempFileSize,
-                               java.nio.file.Path tempPath, Set<String> ignoredHeaders) {
+                               java.nio.file.Path tempPath, Set<String> ignoredHeaders,
+                               boolean requestBuffering, Set<NextUpstream> nextUpstream) {
 }

@@ -46,6 +46,10 @@ class UpstreamConfigTest {
         assertEquals("invalid parameter \"three\" in t.conf:3", error("upstream x { random three; server a; }"));
         assertEquals("invalid value \"0\" in \"keepalive\" directive in t.conf:3",
                 error("upstream x { keepalive 0; server 127.0.0.1:1; }"));
+        assertEquals("\"keepalive_time\" directive is duplicate in t.conf:3",
+                error("upstream x { keepalive_time 1h; keepalive_time 2h; server 127.0.0.1:1; }"));
+        assertEquals("\"keepalive_timeout\" directive invalid value in t.conf:3",
+                error("upstream x { keepalive_timeout 5x; server 127.0.0.1:1; }"));
         assertEquals("balancing method does not support parameter \"backup\" in t.conf:3",
                 error("upstream x { ip_hash; server 127.0.0.1:1 backup; }"));
     }
@@ -68,7 +72,7 @@ class UpstreamConfigTest {
         Files.writeString(file, "events {}\nhttp {\nserver { listen 127.0.0.1:1; location / { proxy_pass "
                 + "http://later/app/; } }\nupstream later { server localhost:9 weight=2 max_fails=0 fail_timeout=0; "
                 + "server unix:/tmp/x.sock backup; least_conn; keepalive 32; keepalive_timeout 60s; "
-                + "keepalive_requests 100; zone z 64k; }\n}\n");
+                + "keepalive_requests 100; keepalive_time 30m; zone z 64k; }\n}\n");
         Snapshot.load(dir, Snapshot.Source.file(file), null, new ErrorLog.Sink(null, LogLevel.ERROR)).close();
     }
 

@@ -150,4 +150,42 @@ class UpstreamGroupTest {
         g.free(p, true);
         assertEquals(List.of("a", "a"), picks(g, 2));
     }
+
+    @Test
+    void aSinglePeerIsTriedAgainOnlyForTheExtraTryOfAFailedKeptConnection() {
+        UpstreamGroup g = group(List.of(peer("a", 1, 1, 1, 10, false)), List.of());
+        UpstreamGroup.Tries t = g.newTries();
+        UpstreamGroup.PeerState p = g.get(t);
+        assertEquals(0, t.left());
+        g.free(p, true);
+        assertNull(g.get(t), "one try for a single peer");
+        t.addOne();
+        assertEquals("a", g.get(t).peer.name());
+    }
+
+    @Test
+    void aPrimaryWithBackupsIsTakenOutByItsFailures() {
+        // nginx's peers->single is off when backups exist: the one primary follows max_fails.
+        UpstreamGroup g = group(List.of(peer("a", 1, 1, 1, 10, false)), List.of(peer("k", 2, 1, 1, 10, false)));
+        UpstreamGroup.Tries t = g.newTries();
+        UpstreamGroup.PeerState p = g.get(t);
+        assertTrue(g.free(p, true));
+        assertEquals("k", g.get(t).peer.name());
+        assertEquals(List.of("k", "k"), picks(g, 2));
+    }
+
+    @Test
+    void nextUpstreamTriesLimitsAndAFailedKeptConnectionAddsOne() {
+        UpstreamGroup g = group(List.of(peer("a", 1, 1, 0, 10, false), peer("b", 2, 1, 0, 10, false),
+                peer("c", 3, 1, 0, 10, false)), List.of());
+        UpstreamGroup.Tries t = g.newTries();
+        assertEquals(3, t.left());
+        t.limit(2);
+        assertEquals(2, t.left());
+        t.limit(0); // no limit: unchanged
+        assertEquals(2, t.left());
+        g.get(t);
+        t.addOne();
+        assertEquals(2, t.left());
+    }
 }

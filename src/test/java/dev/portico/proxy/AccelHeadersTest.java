@@ -281,8 +281,8 @@ class AccelHeadersTest {
     }
 
     private static UpstreamSettings settings(Set<String> ignored) {
-        return new UpstreamSettings(1000, 1000, 1000, 4096, true, false, false, Set.of(), true, true, 0, 0,
+        return new UpstreamSettings(1000, 1000, 1000, 4096, true, false, false, Set.of(), 0, 0,
                 true, 32768, 1 << 30, null,
-                ignored);
+                ignored, true, Set.of(NextUpstream.ERROR, NextUpstream.TIMEOUT));
     }
 }

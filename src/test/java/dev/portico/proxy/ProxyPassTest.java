@@ -126,6 +126,7 @@ class ProxyPassTest {
                         location /v11/ {
                             proxy_pass http://UP/;
                             proxy_http_version 1.1;
+                            proxy_request_buffering off;
                         }
                         location /passhdr/ {
                             proxy_pass http://UP/;
@@ -541,12 +542,12 @@ class ProxyPassTest {
 
     @Test
     void slowUpstreamHoldsTheClientsUploadBack() throws Exception {
-        // The application sleeps before it reads anything: the proxy must stop reading the
-        // client rather than queue the body in memory, so the client's writes block.
+        // The application sleeps before it reads anything: with proxy_request_buffering off the
+        // proxy must stop reading the client rather than queue the body, so the client's writes block.
         long total = 256L << 20;
         java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
         try (RawClient c = new RawClient(port)) {
-            c.send("POST /sleep?s=3 HTTP/1.1\r\nHost: localhost\r\nContent-Length: " + total
+            c.send("POST /v11/sleep?s=3 HTTP/1.1\r\nHost: localhost\r\nContent-Length: " + total
                     + "\r\nConnection: close\r\n\r\n");
             Thread writer = new Thread(() -> {
                 byte[] block = new byte[65536];

@@ -57,12 +57,23 @@ public final class RawClient implements AutoCloseable {
         out = socket.getOutputStream();
     }
 
+    /** One request on a new connection ("Connection: close"), with a Content-Length body when {@code body} is set. */
+    public static Response exchange(int port, String method, String target, String body) throws IOException {
+        try (RawClient c = new RawClient(port)) {
+            String head = method + " " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n";
+            byte[] bytes = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
+            if (body != null) {
+                head += "Content-Length: " + bytes.length + "\r\n";
+            }
+            c.send(head + "\r\n");
+            c.send(bytes);
+            return c.read(method.equals("HEAD"));
+        }
+    }
+
     /** GET {@code target} on a connection of its own (Connection: close), and the response. */
     public static Response get(int port, String target) throws IOException {
-        try (RawClient c = new RawClient(port)) {
-            c.send("GET " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
-            return c.read(false);
-        }
+        return exchange(port, "GET", target, null);
     }
 
     public void send(String head) throws IOException {

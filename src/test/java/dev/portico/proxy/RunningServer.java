@@ -21,13 +21,36 @@ final class RunningServer implements AutoCloseable {
     }
 
     static RunningServer start(Path prefix, String conf) throws IOException, ConfigException {
+        return start(prefix, conf, 1);
+    }
+
+    /**
+     * An http block's {@code body} served on {@code eventLoops} threads, with its error log at info in
+     * prefix/error.log; "PORT" in the body stands for {@code port}.
+     */
+    static RunningServer http(Path prefix, int port, String body, int eventLoops) throws IOException,
+            ConfigException {
+        String conf = """
+                events {}
+                http {
+                    error_log ERRLOG info;
+                    access_log off;
+                    BODY
+                }
+                """.replace("BODY", body).replace("ERRLOG", prefix.resolve("error.log").toString())
+                .replace("PORT", Integer.toString(port));
+        return start(prefix, conf, eventLoops);
+    }
+
+    /** The server on {@code eventLoops} threads (worker_processes' counterpart). */
+    static RunningServer start(Path prefix, String conf, int eventLoops) throws IOException, ConfigException {
         Files.createDirectories(prefix.resolve("logs"));
         Path file = prefix.resolve("portico.conf");
         Files.writeString(file, conf);
         Snapshot snapshot = Snapshot.load(prefix, Snapshot.Source.file(file), null,
                 new ErrorLog.Sink(null, LogLevel.ERROR));
         snapshot.prepare();
-        HttpServer server = new HttpServer(1, 256);
+        HttpServer server = new HttpServer(eventLoops, 256);
         try {
             server.start(snapshot.http());
         } catch (IOException e) {

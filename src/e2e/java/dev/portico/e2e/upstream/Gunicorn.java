@@ -20,7 +20,8 @@ import java.util.Map;
  * </pre>
  *
  * Logs go to workDir: gunicorn-access.log, gunicorn-error.log, gunicorn.stdout/.stderr; the
- * master's pid to gunicorn.pid. Sync workers answer every request with {@code Connection: close}.
+ * master's pid to gunicorn.pid. Sync workers answer every request with {@code Connection: close};
+ * gthread workers keep HTTP/1.1 connections alive.
  */
 public final class Gunicorn extends UpstreamProcess {
 
@@ -40,7 +41,8 @@ public final class Gunicorn extends UpstreamProcess {
      * Starts Gunicorn on one address and waits until it accepts connections.
      *
      * @param bind        {@code "127.0.0.1:PORT"} or {@code "unix:/path.sock"}
-     * @param workerClass {@code "sync"} (the only class Debian's gunicorn runs without extra packages)
+     * @param workerClass {@code "sync"} or {@code "gthread"} (the classes Debian's gunicorn runs without
+     *                    extra packages)
      * @param timeout     --timeout: a worker silent for longer is killed and restarted
      */
     public static Gunicorn start(Path workDir, String bind, int workers, String workerClass, Duration timeout) {

@@ -1,9 +1,12 @@
 package dev.portico.proxy.http;
 
 import dev.portico.http.Template;
+import dev.portico.proxy.NextUpstream;
 import dev.portico.proxy.UpstreamSettings;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -151,11 +154,25 @@ final class ProxyConf {
         }
         settings = new UpstreamSettings(connectTimeout, sendTimeout, readTimeout,
                 (int) Math.min(Integer.MAX_VALUE, bufferSize), passRequestBody, interceptErrors, socketKeepalive,
-                Set.copyOf(hidden), nextUpstream.contains("error"), nextUpstream.contains("timeout"),
-                nextUpstreamTries, nextUpstreamTimeout,
+                Set.copyOf(hidden), nextUpstreamTries, nextUpstreamTimeout,
                 buffering, buffersNumber * buffersSize, maxTempFileSize, tempPath,
-                Set.copyOf(ignoreHeaders));
+                Set.copyOf(ignoreHeaders), requestBuffering, nextUpstreamSet(nextUpstream));
         protocol = pass == null ? null : new HttpProxyProtocol(this);
+    }
+
+    /** proxy_next_upstream's words as failures to retry; "off" anywhere in the list retries none, as nginx. */
+    private static Set<NextUpstream> nextUpstreamSet(List<String> words) {
+        Set<NextUpstream> set = EnumSet.noneOf(NextUpstream.class);
+        if (words.contains("off")) {
+            return set;
+        }
+        for (String w : words) {
+            NextUpstream n = NextUpstream.of(w);
+            if (n != null) {
+                set.add(n);
+            }
+        }
+        return Collections.unmodifiableSet(set);
     }
 
     /** The HTTP protocol of this location's proxy_pass; null without one. */

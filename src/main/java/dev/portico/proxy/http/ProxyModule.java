@@ -39,10 +39,12 @@ import java.util.Set;
  * (proxy_set_header), the response headers passed (proxy_hide_header,
  * proxy_pass_header, proxy_redirect), timeouts, and $proxy_* variables.
  *
- * In this version the response is streamed to the client through bounded
- * socket buffers whatever proxy_buffering says (as nginx with proxy_buffering
- * off), and the request body is streamed to the upstream as it arrives (as
- * proxy_request_buffering off); the buffer directives are parsed and checked.
+ * The response is read ahead of the client (proxy_buffering on) or streamed
+ * through bounded socket buffers (off). The request body is read whole before
+ * connecting (proxy_request_buffering on, the default) or streamed as it
+ * arrives (off). As with nginx, upstream keepalive connections need
+ * {@code proxy_http_version 1.1} and {@code proxy_set_header Connection ""}:
+ * the default "Connection: close" makes the upstream close each connection.
  */
 public final class ProxyModule implements Module {
 

@@ -1,0 +1,212 @@
+package dev.portico.proxy;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AttributeKey;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The idle connections of one upstream block (nginx's
+ * ngx_http_upstream_keepalive_module). {@code keepalive N} keeps at most N
+ * idle connections to the block's peers on each event loop (nginx: in each
+ * worker process); past that the least recently used one closes. A request
+ * takes connections of its client connection's own event loop only, so an
+ * upstream connection never changes threads, and each loop's cache is touched
+ * by that loop alone.
+ *
+ * <p>An idle connection has no protocol handlers: they are removed when it is
+ * kept (bytes the decoder still held come out then, and close it) and put back
+ * by the next request. It closes when the upstream closes it or sends anything,
+ * after keepalive_timeout; it is not kept after keepalive_requests requests or
+ * once older than keepalive_time.
+ */
+public final class KeepalivePool {
+
+    /**
+     * @param connections keepalive: idle connections kept per event loop
+     * @param timeoutMillis keepalive_timeout: how long one stays idle
+     * @param requests keepalive_requests: requests one connection serves at most
+     * @param timeMillis keepalive_time: how long one connection is used at most
+     */
+    public record Settings(int connections, long timeoutMillis, int requests, long timeMillis) {
+    }
+
+    /** What one upstream connection has served, kept on its channel across requests. */
+    private static final class Usage {
+        final long createdNanos = System.nanoTime();
+        int requests;
+    }
+
+    private static final AttributeKey<Usage> USAGE = AttributeKey.valueOf(KeepalivePool.class, "usage");
+    private static final String IDLE = "keepalive-idle";
+
+    private final Settings settings;
+    private final Map<EventLoop, ArrayDeque<Idle>> loops = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    public KeepalivePool(Settings settings) {
+        this.settings = settings;
+    }
+
+    /** One more request goes over {@code channel} (nginx's c->requests++ at each connect, new or cached). */
+    static void countRequest(Channel channel) {
+        Usage usage = channel.attr(USAGE).get();
+        if (usage == null) {
+            usage = new Usage();
+            channel.attr(USAGE).set(usage);
+        }
+        usage.requests++;
+    }
+
+    /**
+     * An idle connection to {@code peer} on {@code loop}, most recently kept
+     * first, taken out of the cache with its idle watch removed; or null.
+     */
+    Channel take(EventLoop loop, Peer peer) {
+        ArrayDeque<Idle> cache = loops.get(loop);
+        if (cache == null) {
+            return null;
+        }
+        for (Iterator<Idle> it = cache.iterator(); it.hasNext(); ) {
+            Idle idle = it.next();
+            if (!idle.peer.equals(peer)) {
+                continue;
+            }
+            it.remove();
+            idle.stopWatching();
+            if (idle.channel.isActive()) {
+                return idle.channel;
+            }
+            idle.channel.close();
+        }
+        return null;
+    }
+
+    /**
+     * Keeps {@code channel}, whose request is complete, as an idle connection
+     * to {@code peer}, or closes it when it is not to be kept: the pool was
+     * retired, the connection served keepalive_requests or outlived
+     * keepalive_time, or its decoder still held unread bytes.
+     */
+    void offer(Peer peer, Channel channel) {
+        Usage usage = channel.attr(USAGE).get();
+        if (closed || !channel.isActive() || usage == null || usage.requests >= settings.requests()
+                || (System.nanoTime() - usage.createdNanos) / 1_000_000 > settings.timeMillis()) {
+            channel.close();
+            return;
+        }
+        ArrayDeque<Idle> cache = loops.computeIfAbsent(channel.eventLoop(), l -> new ArrayDeque<>());
+        if (cache.size() >= settings.connections()) {
+            Idle oldest = cache.pollLast();
+            oldest.stopWatching();
+            oldest.channel.close();
+        }
+        Idle idle = new Idle(peer, channel, cache);
+        cache.addFirst(idle);
+        ChannelPipeline pipeline = channel.pipeline();
+        pipeline.addLast(IDLE, idle);
+        List<ChannelHandler> handlers = new ArrayList<>(pipeline.toMap().values());
+        // Last first: a decoder hands what it still holds to the next handler as it goes, which
+        // must be the idle watch by then.
+        for (int i = handlers.size() - 1; i >= 0; i--) {
+            ChannelHandler h = handlers.get(i);
+            if (h != idle && pipeline.context(h) != null) {
+                pipeline.remove(h);
+            }
+        }
+        if (channel.isOpen()) {
+            idle.timer = channel.eventLoop().schedule(idle::expire, settings.timeoutMillis(), TimeUnit.MILLISECONDS);
+            channel.read();
+        }
+    }
+
+    /** Closes every idle connection and keeps no more: the configuration that owns the pool retired. */
+    public void closeAll() {
+        closed = true;
+        loops.forEach((loop, cache) -> {
+            if (loop.isShuttingDown()) {
+                return; // the loop closes its channels itself
+            }
+            loop.execute(() -> {
+                for (Idle idle; (idle = cache.pollFirst()) != null; ) {
+                    idle.stopWatching();
+                    idle.channel.close();
+                }
+            });
+        });
+    }
+
+    /** Watches one idle connection: anything the upstream sends, or its close, ends it. */
+    private static final class Idle extends ChannelInboundHandlerAdapter {
+        final Peer peer;
+        final Channel channel;
+        final ArrayDeque<Idle> cache;
+        ScheduledFuture<?> timer;
+
+        Idle(Peer peer, Channel channel, ArrayDeque<Idle> cache) {
+            this.peer = peer;
+            this.channel = channel;
+            this.cache = cache;
+        }
+
+        void stopWatching() {
+            if (timer != null) {
+                timer.cancel(false);
+                timer = null;
+            }
+            if (channel.pipeline().context(this) != null) {
+                channel.pipeline().remove(this);
+            }
+        }
+
+        /** keepalive_timeout passed. */
+        void expire() {
+            timer = null;
+            cache.remove(this);
+            channel.close();
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg == LastHttpContent.EMPTY_LAST_CONTENT) {
+                // The decoder's end marker of a response that ended at its head (204, 304, HEAD,
+                // Content-Length: 0), delivered after the connection was kept.
+                return;
+            }
+            ReferenceCountUtil.release(msg);
+            end();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            end();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            end();
+        }
+
+        private void end() {
+            if (timer != null) {
+                timer.cancel(false);
+                timer = null;
+            }
+            cache.remove(this);
+            channel.close();
+        }
+    }
+}
