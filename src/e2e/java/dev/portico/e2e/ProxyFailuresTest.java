@@ -38,6 +38,9 @@ class ProxyFailuresTest {
                     location /unix/ {
                         proxy_pass http://unix:%%SOCK%%:/;
                     }
+                    location /missing/ {
+                        proxy_pass http://unix:%%PREFIX%%/missing.sock;
+                    }
                     location /refused/ {
                         proxy_pass http://127.0.0.1:%%DEAD%%;
                     }
@@ -126,6 +129,14 @@ class ProxyFailuresTest {
         assertBuiltInPage(get("/refused/x?y=1"), 502, "Bad Gateway");
         assertLogged("error", "connect() failed (111: Connection refused) while connecting to upstream",
                 "/refused/x?y=1", "http://127.0.0.1:" + deadPort + "/refused/x?y=1");
+    }
+
+    @Test
+    void missingUnixSocketIs502AndCritical() throws Exception {
+        assertBuiltInPage(get("/missing/x"), 502, "Bad Gateway");
+        String sock = proxy.prefix().path("missing.sock").toString();
+        assertLogged("crit", "connect() to unix:" + sock + " failed (2: No such file or directory) while connecting"
+                + " to upstream", "/missing/x", "http://unix:" + sock + ":/missing/x");
     }
 
     @Test

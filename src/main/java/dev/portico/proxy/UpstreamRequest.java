@@ -210,7 +210,12 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         }
         if (!f.isSuccess()) {
             String where = peer.isUnix() ? "connect() to " + peer.name() + " failed (" : "connect() failed (";
-            failTry(NextUpstream.ERROR, where + errno(f.cause()) + ") while connecting to upstream");
+            String errno = errno(f.cause());
+            // ngx_event_connect_peer: refusals and unreachable networks are errors, the rest
+            // (a missing socket file, no permission) critical.
+            LogLevel level = errno.startsWith("111:") || errno.startsWith("113:") || errno.startsWith("104:")
+                    ? LogLevel.ERROR : LogLevel.CRIT;
+            failTry(NextUpstream.ERROR, level, where + errno + ") while connecting to upstream");
             return;
         }
         disarm();
@@ -685,11 +690,15 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
      * {@code message} is the error-log line, or null for a dropped response.
      */
     private void failTry(NextUpstream failure, String message) {
+        failTry(failure, LogLevel.ERROR, message);
+    }
+
+    private void failTry(NextUpstream failure, LogLevel level, String message) {
         if (stage == Stage.DONE) {
             return;
         }
         if (message != null) {
-            RequestProcessor.logError(x, LogLevel.ERROR, message, upstreamUrl());
+            RequestProcessor.logError(x, level, message, upstreamUrl());
         }
         boolean counts = failure != NextUpstream.HTTP_403 && failure != NextUpstream.HTTP_404;
         release(counts);
