@@ -6,9 +6,12 @@ responses that can be large are generated chunk by chunk: nothing big is held in
 """
 
 import hashlib
+import itertools
 import json
+import os
 import socket
 import time
+import weakref
 
 from flask import Flask, Response, request
 
@@ -49,6 +52,21 @@ def json_response(obj, status=200):
                     mimetype="application/json")
 
 
+# Connection numbers for /echo's "connection": a kept-alive client connection keeps its number.
+_CONNECTIONS = weakref.WeakKeyDictionary()
+_CONNECTION_SERIAL = itertools.count(1)
+
+
+def connection_id(env):
+    """"PID-N" for the client connection that carried this request (Gunicorn only), else None."""
+    sock = env.get("gunicorn.socket")
+    if sock is None:
+        return None
+    if sock not in _CONNECTIONS:
+        _CONNECTIONS[sock] = next(_CONNECTION_SERIAL)
+    return "%d-%d" % (os.getpid(), _CONNECTIONS[sock])
+
+
 def env_str(value):
     if value is None or isinstance(value, str):
         return value
@@ -73,6 +91,7 @@ def echo(rest):
         "args": {k: request.args.getlist(k) for k in request.args},
         "headers": [[k, v] for k, v in request.headers.items()],
         "remote_addr": env.get("REMOTE_ADDR"),
+        "connection": connection_id(env),
         "environ": {k: env_str(env.get(k)) for k in ENVIRON_KEYS},
         "body_length": length,
         "body_sha256": sha256,

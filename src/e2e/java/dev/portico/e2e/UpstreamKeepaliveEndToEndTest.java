@@ -10,19 +10,19 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.TestInstance;
 
 /**
  * bin/portico before the real Gunicorn with gthread workers (which keep
  * connections alive) and examples/flaskapp: with an upstream block's
  * {@code keepalive}, proxy_http_version 1.1 and an empty Connection header,
- * requests share one upstream connection; Gunicorn's REMOTE_PORT tells the
- * connections apart, and the access log shows every try.
+ * requests share one upstream connection, on TCP and on a unix socket; the app
+ * numbers the connections it serves, and the access log shows every try.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class UpstreamKeepaliveEndToEndTest {
@@ -40,6 +40,10 @@ class UpstreamKeepaliveEndToEndTest {
                     server 127.0.0.1:%%APP%%;
                     keepalive 8;
                 }
+                upstream app_unix {
+                    server unix:%%SOCK%%;
+                    keepalive 8;
+                }
                 server {
                     listen 127.0.0.1:%%PORT%%;
                     location /kept/ {
@@ -49,6 +53,14 @@ class UpstreamKeepaliveEndToEndTest {
                     }
                     location /closing/ {
                         proxy_pass http://app/;
+                    }
+                    location /unix/kept/ {
+                        proxy_pass http://app_unix/;
+                        proxy_http_version 1.1;
+                        proxy_set_header Connection "";
+                    }
+                    location /unix/closing/ {
+                        proxy_pass http://app_unix/;
                     }
                 }
             }
@@ -62,8 +74,10 @@ class UpstreamKeepaliveEndToEndTest {
     void start() {
         prefix = TestPrefix.create();
         int appPort = TestPrefix.freePort();
-        app = Gunicorn.start(prefix.path("app"), "127.0.0.1:" + appPort, 2, "gthread", Duration.ofSeconds(30));
-        prefix.config(CONFIG.replace("%%APP%%", Integer.toString(appPort)));
+        app = Gunicorn.start(prefix.path("app"), List.of("127.0.0.1:" + appPort, "unix:" + prefix.path("app.sock")),
+                2, "gthread", Duration.ofSeconds(30));
+        prefix.config(CONFIG.replace("%%APP%%", Integer.toString(appPort))
+                .replace("%%SOCK%%", app.socketPath().toString()));
         server = PorticoProcess.start(prefix);
     }
 
@@ -72,12 +86,12 @@ class UpstreamKeepaliveEndToEndTest {
         PorticoProcess.stop(server, prefix, app);
     }
 
-    /** Gunicorn's REMOTE_PORT for a request: the port of Portico's upstream connection that carried it. */
-    @SuppressWarnings("unchecked")
-    private String upstreamPort(HttpResponse<String> r) {
+    /** Which of Gunicorn's connections carried a request: the app numbers them ("pid-n"). */
+    private String upstreamConnection(HttpResponse<String> r) {
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        Map<String, Object> environ = (Map<String, Object>) Json.object(r.body()).get("environ");
-        return (String) environ.get("REMOTE_PORT");
+        Object id = Json.object(r.body()).get("connection");
+        assertThat(id).as(r.body()).isNotNull();
+        return (String) id;
     }
 
     private HttpResponse<String> request(String method, String path, String body) {
@@ -86,27 +100,30 @@ class UpstreamKeepaliveEndToEndTest {
                 : b.method(method, HttpRequest.BodyPublishers.ofString(body)).build());
     }
 
-    @Test
-    void requestsShareOneUpstreamConnection() {
-        List<String> ports = new ArrayList<>();
+    @ParameterizedTest
+    @ValueSource(strings = {"", "/unix"})
+    void requestsShareOneUpstreamConnection(String via) {
+        List<String> connections = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
-            ports.add(upstreamPort(request("GET", "/kept/echo/k" + i, null)));
+            connections.add(upstreamConnection(request("GET", via + "/kept/echo/k" + i, null)));
         }
         // A POST's buffered body, too, goes over the kept connection.
-        HttpResponse<String> post = request("POST", "/kept/echo/post", "field=value");
-        ports.add(upstreamPort(post));
+        HttpResponse<String> post = request("POST", via + "/kept/echo/post", "field=value");
+        connections.add(upstreamConnection(post));
         assertThat(post.body()).contains("\"body_length\": 11");
-        assertThat(new HashSet<>(ports)).as(ports.toString()).hasSize(1);
-        String log = PorticoProcess.awaitText(prefix::accessLog, "/kept/echo/post ", Duration.ofSeconds(5));
-        assertThat(log).contains("/kept/echo/k0 127.0.0.1:" + app.port() + " 200 ");
+        assertThat(new HashSet<>(connections)).as(connections.toString()).hasSize(1);
+        String log = PorticoProcess.awaitText(prefix::accessLog, via + "/kept/echo/post ", Duration.ofSeconds(5));
+        String peer = via.isEmpty() ? "127.0.0.1:" + app.port() : "unix:" + app.socketPath();
+        assertThat(log).contains(via + "/kept/echo/k0 " + peer + " 200 ");
     }
 
-    @Test
-    void withTheDefaultConnectionCloseEveryRequestHasItsOwnConnection() {
-        Set<String> ports = new HashSet<>();
+    @ParameterizedTest
+    @ValueSource(strings = {"", "/unix"})
+    void withTheDefaultConnectionCloseEveryRequestHasItsOwnConnection(String via) {
+        Set<String> connections = new HashSet<>();
         for (int i = 0; i < 5; i++) {
-            ports.add(upstreamPort(request("GET", "/closing/echo/c" + i, null)));
+            connections.add(upstreamConnection(request("GET", via + "/closing/echo/c" + i, null)));
         }
-        assertThat(ports).hasSize(5);
+        assertThat(connections).hasSize(5);
     }
 }
