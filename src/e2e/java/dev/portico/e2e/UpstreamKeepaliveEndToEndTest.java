@@ -1,6 +1,7 @@
 package dev.portico.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.portico.e2e.upstream.Gunicorn;
 import dev.portico.e2e.upstream.Json;
@@ -115,6 +116,18 @@ class UpstreamKeepaliveEndToEndTest {
         String log = PorticoProcess.awaitText(prefix::accessLog, via + "/kept/echo/post ", Duration.ofSeconds(5));
         String peer = via.isEmpty() ? "127.0.0.1:" + app.port() : "unix:" + app.socketPath();
         assertThat(log).contains(via + "/kept/echo/k0 " + peer + " 200 ");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "/unix"})
+    void aKeptConnectionThatGunicornClosesIsNotUsedAgain(String via) {
+        String first = upstreamConnection(request("GET", via + "/kept/echo/before", null));
+        // Gunicorn closes a connection idle for its keep-alive (2 s by default); Portico sees
+        // the close while the connection waits in the pool, so the next request takes a new one.
+        await().pollDelay(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(4)).until(() -> true);
+        String second = upstreamConnection(request("GET", via + "/kept/echo/after", null));
+        assertThat(second).isNotEqualTo(first);
+        assertThat(prefix.errorLog()).doesNotContain("prematurely closed").doesNotContain("[error]");
     }
 
     @ParameterizedTest
