@@ -149,6 +149,14 @@ class ProxyPassEndToEndTest {
     }
 
     @Test
+    void theClientGetsTheUpstreamsReasonPhrase() {
+        // nginx passes the upstream's status line: Flask writes "302 FOUND", not "302 Moved Temporarily".
+        RawConnection.Result r = RawConnection.exchange(server.port(),
+                "GET /status/302 HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n");
+        assertThat(r.response().statusLine()).isEqualTo("HTTP/1.1 302 FOUND");
+    }
+
+    @Test
     void upstreamsHopByHopResponseHeadersStayBehind() throws Exception {
         try (RawClient c = new RawClient(server.port())) {
             c.send("GET /hop/x HTTP/1.1\r\nHost: example.com\r\n\r\n");

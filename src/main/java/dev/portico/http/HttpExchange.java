@@ -98,6 +98,20 @@ public final class HttpExchange {
 
     private boolean locationAsIs;
 
+    /**
+     * The status line an upstream sent ("302 FOUND"): the client gets its reason
+     * phrase as nginx passes u->headers_in.status_line, while the status stays the same.
+     */
+    public void setUpstreamStatus(io.netty.handler.codec.http.HttpResponseStatus status) {
+        this.upstreamStatus = status;
+    }
+
+    public io.netty.handler.codec.http.HttpResponseStatus upstreamStatus() {
+        return upstreamStatus;
+    }
+
+    private io.netty.handler.codec.http.HttpResponseStatus upstreamStatus;
+
     /** error_page and X-Accel-Redirect turn a non-HEAD method into GET for the internal redirect, as nginx does. */
     public void setMethod(String method) {
         this.method = method;

@@ -400,7 +400,10 @@ public final class RequestProcessor {
         int shown = x.errStatus() > 0 ? x.errStatus() : status;
         x.setStatus(shown);
         int wire = ErrorPages.wireStatus(shown);
-        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, statusOf(wire), x.responseHeaders());
+        HttpResponseStatus upstream = x.upstreamStatus();
+        HttpResponseStatus line = upstream != null && upstream.code() == wire && !upstream.reasonPhrase().isEmpty()
+                ? upstream : statusOf(wire);
+        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, line, x.responseHeaders());
         if (!head.headers().contains(HttpHeaderNames.CONTENT_LENGTH) && !(body instanceof ResponseBody.Empty
                 && !mayHaveBody(wire))) {
             if (body != null && body.length() >= 0) {

@@ -544,6 +544,7 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
             }
         }
         x.setLocationAsIs(true);
+        x.setUpstreamStatus(head.status());
         protocol.rewriteResponseHeaders(x, out);
         // No charset module yet: no charset is known, so X-Accel-Charset can only be reported.
         AccelHeaders.overrideCharset(x, head.headers(), out, status, settings, charset -> false);
