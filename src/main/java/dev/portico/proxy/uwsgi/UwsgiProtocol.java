@@ -4,7 +4,10 @@ import dev.portico.http.HttpExchange;
 import dev.portico.proxy.UpstreamProtocol;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.util.List;
 
@@ -17,6 +20,8 @@ import java.util.List;
  * has no counterpart of proxy_redirect).
  */
 public final class UwsgiProtocol implements UpstreamProtocol {
+
+    private static final String PACKET_WRITER = "uwsgi-packet";
 
     private final UwsgiSettings settings;
     private final UwsgiRequestEncoder encoder;
@@ -38,12 +43,24 @@ public final class UwsgiProtocol implements UpstreamProtocol {
 
     @Override
     public void initChannel(ChannelPipeline pipeline) {
-        // The request is written as bytes already; only the answer needs a decoder.
-        pipeline.addLast("decoder", new UwsgiResponseDecoder(settings.bufferSize()));
+        UwsgiResponseDecoder decoder = new UwsgiResponseDecoder(settings.bufferSize());
+        pipeline.addLast("uwsgi-head", decoder);
+        pipeline.addLast(PACKET_WRITER, new ChannelOutboundHandlerAdapter() {
+            @Override
+            public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+                if (msg instanceof UwsgiRequestPacket packet) {
+                    decoder.requestSent(packet.head());
+                    ctx.write(packet.content(), promise);
+                } else {
+                    ctx.write(msg, promise);
+                }
+            }
+        });
     }
 
     /**
-     * The request packet (a ByteBuf), its uwsgi_param values rendered for {@code x}.
+     * The request packet ({@link UwsgiRequestPacket}), its uwsgi_param values rendered for
+     * {@code x}.
      *
      * @throws UwsgiRequestTooBigException when the variables exceed 64 KiB; nginx checks this
      *         before connecting and answers 500 after logging the exception's message at alert level
@@ -55,7 +72,8 @@ public final class UwsgiProtocol implements UpstreamProtocol {
         for (int i = 0; i < values.length; i++) {
             values[i] = params.get(i).value().render(x);
         }
-        return encoder.encode(x.connection().channel().alloc(), values, x.requestHeaders());
+        ByteBuf packet = encoder.encode(x.connection().channel().alloc(), values, x.requestHeaders());
+        return new UwsgiRequestPacket(packet, x.isHead());
     }
 
     @Override
@@ -87,10 +105,15 @@ public final class UwsgiProtocol implements UpstreamProtocol {
 
     /**
      * The application answered 101 to a request that asked to upgrade (nginx's uwsgi module
-     * allows it: uWSGI's websocket support answers so). Nothing to change: requests already go
-     * as plain bytes, and the response decoder passes bytes through after a 101.
+     * allows it; uWSGI's websocket support answers so): the connection now carries raw bytes.
      */
+    @Override
     public void upgraded(ChannelPipeline pipeline) {
-        // nothing to remove or replace
+        pipeline.remove(PACKET_WRITER);
+        if (pipeline.get(UwsgiResponseDecoder.CGI_STATUS) != null) {
+            pipeline.remove(UwsgiResponseDecoder.CGI_STATUS);
+        }
+        // Last: its unread bytes go on to the next handler.
+        pipeline.remove(UwsgiResponseDecoder.DECODER);
     }
 }

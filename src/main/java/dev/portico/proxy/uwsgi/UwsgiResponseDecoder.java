@@ -1,275 +1,134 @@
 package dev.portico.proxy.uwsgi;
 
+import dev.portico.proxy.UpstreamResponseDecoder;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.DecoderException;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.DecoderResult;
-import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpResponseDecoder;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * A uwsgi application's answer, decoded into Netty's HttpResponse, HttpContent and
- * LastHttpContent. uWSGI answers with an HTTP status line and headers; the body runs to
- * Content-Length, through chunked coding, or until the connection closes (then a
- * LastHttpContent marks the end). A 1xx head other than 101 is followed by the real head;
- * after a 101 the bytes pass through as they come; after the end of the response, bytes
- * are dropped (one response per connection).
+ * A uwsgi application's answer, as nginx's uwsgi module reads it: with the engine's
+ * {@link UpstreamResponseDecoder} (nginx's status line and header parsers, the head within
+ * uwsgi_buffer_size, the body by Content-Length, chunked coding or until the close), which
+ * this handler installs once the first bytes tell what kind of head comes.
  *
- * <p>As nginx reads it (ngx_http_uwsgi_process_status_line): the whole head, blank line
- * included, must fit in uwsgi_buffer_size, else the message fails with a
- * {@link TooLongHttpHeaderException} ("upstream sent too big header"). A head that does not
- * start with "HTTP/" is read as CGI headers: the status comes from a "Status" header (its
- * first three characters, which must be digits), else 302 with a Location header, else 200.
- * Either way the status has exactly three digits and is at least 100.
- * Anything else malformed fails the message (its decoder result) with Netty's cause, or an
- * {@link InvalidStatusException} for a bad Status header, and the rest of the connection is
- * dropped. A head cut short by the connection closing yields nothing: the engine sees the
- * close ("upstream prematurely closed connection").
+ * <p>uWSGI answers with an HTTP status line. A head that does not start with "HTTP/" is read
+ * as CGI headers (ngx_http_uwsgi_process_status_line falls back to them): the status comes
+ * from a "Status" header (its first three characters, which must be digits, else the head
+ * fails with "upstream sent invalid status"), else 302 with a Location header, else 200; the
+ * Status header is passed on, as nginx does. A head starting with "HTTP/" whose status line
+ * nginx would not parse is refused ("upstream sent no valid HTTP/1.0 header") where nginx's
+ * uwsgi module would read it as CGI headers.
  */
-public final class UwsgiResponseDecoder extends HttpResponseDecoder {
+public final class UwsgiResponseDecoder extends ByteToMessageDecoder {
 
-    /** A "Status" header whose value does not start with a three-digit code. */
-    public static final class InvalidStatusException extends DecoderException {
-        public InvalidStatusException(String value) {
-            super("upstream sent invalid status \"" + value + "\"");
+    /** The name of the engine's decoder once installed (removed on an upgrade). */
+    static final String DECODER = "decoder";
+    /** The name of the handler that sets a CGI head's status, when there is one. */
+    static final String CGI_STATUS = "uwsgi-cgi-status";
+
+    private static final byte[] HTTP = "HTTP/".getBytes(StandardCharsets.US_ASCII);
+    /** Put before CGI headers so that the engine's parser reads them; the real status is set after. */
+    private static final byte[] CGI_STATUS_LINE = "HTTP/1.0 200 OK\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    private final int bufferSize;
+    private boolean headRequest;
+
+    /** @param bufferSize uwsgi_buffer_size: the largest head accepted, in bytes */
+    public UwsgiResponseDecoder(int bufferSize) {
+        if (bufferSize < 1) {
+            throw new IllegalArgumentException("uwsgi_buffer_size " + bufferSize);
         }
+        this.bufferSize = bufferSize;
+    }
+
+    /** The request went out; {@code head} when it was HEAD, whose response has no body. */
+    void requestSent(boolean head) {
+        headRequest = head;
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        int n = Math.min(in.readableBytes(), HTTP.length);
+        boolean cgi = false;
+        for (int i = 0; i < n && !cgi; i++) {
+            cgi = in.getByte(in.readerIndex() + i) != HTTP[i];
+        }
+        if (!cgi && n < HTTP.length) {
+            return; // "HTTP/" so far: wait for more
+        }
+        UpstreamResponseDecoder decoder = new UpstreamResponseDecoder(
+                cgi ? bufferSize + CGI_STATUS_LINE.length : bufferSize);
+        decoder.requestSent(headRequest);
+        ChannelPipeline pipeline = ctx.pipeline();
+        pipeline.addAfter(ctx.name(), DECODER, decoder);
+        if (cgi) {
+            pipeline.addAfter(DECODER, CGI_STATUS, new CgiStatus());
+            out.add(Unpooled.wrappedBuffer(CGI_STATUS_LINE));
+        }
+        out.add(in.readRetainedSlice(in.readableBytes()));
+        pipeline.remove(this);
+    }
+
+    @Override
+    protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        // Closed within the first bytes of a head: the engine sees the close itself.
+        in.skipBytes(in.readableBytes());
+    }
+
+    /** Sets the status of a CGI head from its Status or Location header; drops what follows a bad one. */
+    private static final class CgiStatus extends ChannelInboundHandlerAdapter {
+        private boolean seen;
+        private boolean refused;
 
         @Override
-        public synchronized Throwable fillInStackTrace() {
-            return this;
-        }
-    }
-
-    /** Put before a head without a status line, so that Netty's parser reads it; the status is set after. */
-    private static final byte[] CGI_STATUS_LINE = "HTTP/1.1 200 OK\r\n".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] HTTP = "HTTP/".getBytes(StandardCharsets.US_ASCII);
-
-    private enum State {
-        /** Collecting a head until it is whole (nothing read yet). */
-        HEAD,
-        /** Netty's decoder reads the body of the head it was given. */
-        BODY,
-        /** After a 101: bytes pass through. */
-        UPGRADED,
-        /** The response is complete, or refused: whatever else comes is dropped. */
-        DONE
-    }
-
-    private final int headLimit;
-    private State state = State.HEAD;
-    /** Where the head's unscanned line starts, from the buffer's reader index (nothing is read before the head is whole). */
-    private int lineStart;
-    /** The head being read is 1xx (not 101): another head follows its end. */
-    private boolean informational;
-    private boolean switching;
-
-    /** @param headLimit uwsgi_buffer_size: the largest head accepted, in bytes */
-    public UwsgiResponseDecoder(int headLimit) {
-        super(new HttpDecoderConfig()
-                .setMaxInitialLineLength(headLimit + CGI_STATUS_LINE.length)
-                .setMaxHeaderSize(headLimit + CGI_STATUS_LINE.length)
-                .setMaxChunkSize(16 * 1024)
-                // nginx takes a bare LF as a line end in an upstream's head.
-                .setStrictLineParsing(false));
-        if (headLimit < 1) {
-            throw new IllegalArgumentException("head limit " + headLimit);
-        }
-        this.headLimit = headLimit;
-    }
-
-    @Override
-    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
-        int first = out.size();
-        switch (state) {
-            case DONE -> in.skipBytes(in.readableBytes());
-            case BODY, UPGRADED -> super.decode(ctx, in, out);
-            case HEAD -> decodeHead(ctx, in, out);
-        }
-        follow(out, first);
-    }
-
-    private void decodeHead(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
-        int headLength = headLength(in);
-        if (headLength < 0) {
-            if (in.readableBytes() >= headLimit) {
-                fail(in, out, new TooLongHttpHeaderException(
-                        "upstream sent too big header: no end of the head in " + headLimit + " bytes"));
-            }
-            return;
-        }
-        lineStart = 0;
-        state = State.BODY;
-        if (startsWithHttp(in)) {
-            String bad = statusLineProblem(in, headLength);
-            if (bad != null) {
-                fail(in, out, new IllegalArgumentException("invalid status line: " + bad));
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (refused) {
+                ReferenceCountUtil.release(msg);
                 return;
             }
-            super.decode(ctx, in, out);
-            return;
-        }
-        ByteBuf head = ctx.alloc().buffer(CGI_STATUS_LINE.length + headLength);
-        try {
-            head.writeBytes(CGI_STATUS_LINE).writeBytes(in, headLength);
-            int first = out.size();
-            super.decode(ctx, head, out);
-            if (out.size() > first && out.get(first) instanceof HttpResponse response
-                    && response.decoderResult().isSuccess()) {
-                String bad = applyCgiStatus(response);
+            if (!seen && msg instanceof HttpResponse head && head.decoderResult().isSuccess()) {
+                seen = true;
+                String bad = applyStatus(head);
                 if (bad != null) {
-                    while (out.size() > first) {
-                        ReferenceCountUtil.release(out.remove(out.size() - 1));
-                    }
-                    fail(in, out, new InvalidStatusException(bad));
+                    refused = true;
+                    head.setDecoderResult(DecoderResult.failure(
+                            new UpstreamResponseDecoder.InvalidResponse("upstream sent invalid status \"" + bad + "\"")));
                 }
             }
-        } finally {
-            head.release();
+            ctx.fireChannelRead(msg);
         }
-    }
 
-    /** Follows what was decoded: another head after a 1xx, raw bytes after a 101, nothing after the end. */
-    private void follow(List<Object> out, int first) {
-        for (int i = first; i < out.size(); i++) {
-            Object msg = out.get(i);
-            if (msg instanceof HttpResponse response) {
-                if (response.decoderResult().isFailure()) {
-                    state = State.DONE;
-                    return;
+        /** ngx_http_uwsgi_process_header without a status line; returns the bad Status value, or null. */
+        private static String applyStatus(HttpResponse head) {
+            String status = head.headers().get("Status");
+            if (status == null) {
+                if (head.headers().contains(HttpHeaderNames.LOCATION)) {
+                    head.setStatus(new HttpResponseStatus(302, "Moved Temporarily"));
                 }
-                int code = response.status().code();
-                informational = code >= 100 && code < 200 && code != 101;
-                switching = code == 101;
+                return null;
             }
-            if (msg instanceof LastHttpContent last) {
-                if (last.decoderResult().isFailure()) {
-                    state = State.DONE;
-                } else if (informational) {
-                    informational = false;
-                    state = State.HEAD;
-                } else {
-                    state = switching ? State.UPGRADED : State.DONE;
-                }
+            if (status.length() < 3 || !isDigit(status.charAt(0)) || !isDigit(status.charAt(1))
+                    || !isDigit(status.charAt(2))) {
+                return status;
             }
-        }
-    }
-
-    @Override
-    protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
-        if (state == State.BODY || state == State.UPGRADED) {
-            int first = out.size();
-            super.decodeLast(ctx, in, out);
-            follow(out, first);
-            return;
-        }
-        // A head cut short, or the end already seen: nothing to report beyond the close itself.
-        in.skipBytes(in.readableBytes());
-    }
-
-    /**
-     * The length of the head (through its blank line) when the whole of it is in {@code in}
-     * within the limit, else -1. Lines end with LF, a CR before it optional.
-     */
-    private int headLength(ByteBuf in) {
-        int base = in.readerIndex();
-        int end = base + Math.min(in.readableBytes(), headLimit);
-        int from = base + lineStart;
-        while (from < end) {
-            int lf = in.indexOf(from, end, (byte) '\n');
-            if (lf < 0) {
-                return -1;
-            }
-            int contentLength = lf - from;
-            if (contentLength > 0 && in.getByte(lf - 1) == '\r') {
-                contentLength--;
-            }
-            from = lf + 1;
-            lineStart = from - base;
-            if (contentLength == 0) {
-                return lineStart;
-            }
-        }
-        return -1;
-    }
-
-    private static boolean startsWithHttp(ByteBuf in) {
-        if (in.readableBytes() < HTTP.length) {
-            return false;
-        }
-        for (int i = 0; i < HTTP.length; i++) {
-            if (in.getByte(in.readerIndex() + i) != HTTP[i]) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /**
-     * What is wrong with the status line, or null: as ngx_http_parse_status_line, exactly three
-     * digits after the version and its spaces, then a space or the end of the line (Netty alone
-     * would take "20200" or "+200"); and at least 100.
-     */
-    private static String statusLineProblem(ByteBuf in, int headLength) {
-        int i = in.readerIndex() + HTTP.length;
-        int end = in.readerIndex() + headLength;
-        while (i < end && in.getByte(i) != ' ' && in.getByte(i) != '\n') {
-            i++;
-        }
-        while (i < end && in.getByte(i) == ' ') {
-            i++;
-        }
-        if (i + 3 >= end || !isDigit((char) in.getByte(i)) || !isDigit((char) in.getByte(i + 1))
-                || !isDigit((char) in.getByte(i + 2))) {
-            return "no three-digit status";
-        }
-        byte after = in.getByte(i + 3);
-        if (after != ' ' && after != '\r' && after != '\n') {
-            return "no three-digit status";
-        }
-        if (in.getByte(i) == '0') {
-            return "status below 100";
-        }
-        return null;
-    }
-
-    /** Sets the status of a CGI-style head as nginx does; returns the bad Status value, or null. */
-    private static String applyCgiStatus(HttpResponse response) {
-        String status = response.headers().get("Status");
-        if (status == null) {
-            if (response.headers().contains(HttpHeaderNames.LOCATION)) {
-                response.setStatus(HttpResponseStatus.valueOf(302, "Moved Temporarily"));
-            }
+            int code = Integer.parseInt(status.substring(0, 3));
+            String reason = status.substring(3).strip();
+            head.setStatus(reason.isEmpty() ? HttpResponseStatus.valueOf(code) : new HttpResponseStatus(code, reason));
             return null;
         }
-        if (status.length() < 3 || !isDigit(status.charAt(0)) || !isDigit(status.charAt(1))
-                || !isDigit(status.charAt(2)) || status.charAt(0) == '0') {
-            return status;
+
+        private static boolean isDigit(char c) {
+            return c >= '0' && c <= '9';
         }
-        int code = Integer.parseInt(status.substring(0, 3));
-        String reason = status.substring(3).trim();
-        response.setStatus(reason.isEmpty() ? HttpResponseStatus.valueOf(code)
-                : HttpResponseStatus.valueOf(code, reason));
-        return null;
-    }
-
-    private static boolean isDigit(char c) {
-        return c >= '0' && c <= '9';
-    }
-
-    private void fail(ByteBuf in, List<Object> out, Exception cause) {
-        state = State.DONE;
-        in.skipBytes(in.readableBytes());
-        HttpMessage invalid = createInvalidMessage();
-        invalid.setDecoderResult(DecoderResult.failure(cause));
-        out.add(invalid);
     }
 }

@@ -56,6 +56,12 @@ class UwsgiProtocolTest {
         assertThat(p.streamsChunkedBody()).as("CONTENT_LENGTH must be known").isFalse();
         p.initChannel(upstream.pipeline());
         assertThat(upstream.pipeline().get(UwsgiResponseDecoder.class)).isNotNull();
+        UwsgiRequestPacket get = (UwsgiRequestPacket) p.encodeRequestHead(x, 0);
+        UwsgiRequestPacket head = (UwsgiRequestPacket) p.encodeRequestHead(exchange("HEAD", "/"), 0);
+        assertThat(get.head()).isFalse();
+        assertThat(head.head()).as("the decoder must not wait for the body of a HEAD").isTrue();
+        get.release();
+        head.release();
     }
 
     @Test

@@ -2,13 +2,16 @@ package dev.portico.proxy.uwsgi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.portico.proxy.UpstreamResponseDecoder;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.util.ReferenceCountUtil;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +21,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** uWSGI's answers through the decoder UwsgiProtocol installs, on an EmbeddedChannel. */
+/** uWSGI's answers through the handlers UwsgiProtocol installs, on an EmbeddedChannel. */
 @ExtendWith(LeakWatch.class)
 class UwsgiResponseDecoderTest {
 
@@ -29,8 +32,12 @@ class UwsgiResponseDecoderTest {
         assertThat(alloc.unreleased()).isEmpty();
     }
 
-    /** What came out of the decoder: the heads, the body bytes, whether a LastHttpContent ended it. */
-    private record Decoded(List<HttpResponse> heads, byte[] body, int lastContents, List<byte[]> raw) {
+    /**
+     * What came out: the heads, the body bytes, how many LastHttpContents, the failure of the
+     * last one (null when it ended well), and raw bytes (after an upgrade).
+     */
+    private record Decoded(List<HttpResponse> heads, byte[] body, int lastContents, Throwable failedEnd,
+                           List<byte[]> raw) {
         HttpResponse head() {
             assertThat(heads).hasSize(1);
             return heads.get(0);
@@ -41,6 +48,8 @@ class UwsgiResponseDecoderTest {
         }
     }
 
+    private final UwsgiProtocol protocol = new UwsgiProtocol(new UwsgiSettings(List.of(), 0, 0, true, 4096));
+
     private EmbeddedChannel channel(int bufferSize) {
         EmbeddedChannel ch = new EmbeddedChannel();
         ch.config().setAllocator(alloc);
@@ -50,7 +59,10 @@ class UwsgiResponseDecoderTest {
 
     /** Feeds {@code response} in reads of {@code step} bytes, then closes the connection when asked. */
     private Decoded decode(int bufferSize, String response, int step, boolean close) {
-        EmbeddedChannel ch = channel(bufferSize);
+        return decode(channel(bufferSize), response, step, close);
+    }
+
+    private Decoded decode(EmbeddedChannel ch, String response, int step, boolean close) {
         byte[] bytes = response.getBytes(StandardCharsets.ISO_8859_1);
         List<Object> out = new ArrayList<>();
         for (int i = 0; i < bytes.length; i += step) {
@@ -66,19 +78,17 @@ class UwsgiResponseDecoderTest {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         List<byte[]> raw = new ArrayList<>();
         int lasts = 0;
+        Throwable failedEnd = null;
         try {
             for (Object msg : out) {
                 if (msg instanceof HttpResponse head) {
                     heads.add(head);
-                    if (head.decoderResult().isFailure()) {
-                        continue; // a refused head: Netty's invalid message is a full response, no body of its own
-                    }
                 }
                 if (msg instanceof HttpContent content) {
-                    assertThat(content.decoderResult().isSuccess()).as("content decoded").isTrue();
                     body.writeBytes(ByteBufUtil.getBytes(content.content()));
                     if (content instanceof LastHttpContent) {
                         lasts++;
+                        failedEnd = content.decoderResult().cause();
                     }
                 }
                 if (msg instanceof ByteBuf b) {
@@ -91,7 +101,7 @@ class UwsgiResponseDecoderTest {
                 ch.finishAndReleaseAll();
             }
         }
-        return new Decoded(heads, body.toByteArray(), lasts, raw);
+        return new Decoded(heads, body.toByteArray(), lasts, failedEnd, raw);
     }
 
     private static void drain(EmbeddedChannel ch, List<Object> out) {
@@ -154,11 +164,11 @@ class UwsgiResponseDecoderTest {
     }
 
     @Test
-    void aBodyCutShortOfItsLengthHasNoEnd() {
-        // The engine sees the close itself: "upstream prematurely closed connection while reading upstream".
+    void aBodyCutShortOfItsLengthEndsInAFailure() {
+        // The engine logs it: "upstream prematurely closed connection while reading upstream".
         Decoded d = decode(4096, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", Integer.MAX_VALUE, true);
         assertThat(d.bodyText()).isEqualTo("abc");
-        assertThat(d.lastContents()).isZero();
+        assertThat(d.failedEnd()).isInstanceOf(PrematureChannelClosureException.class);
     }
 
     @Test
@@ -178,15 +188,27 @@ class UwsgiResponseDecoderTest {
     }
 
     @Test
-    void badStatusLinesFail() {
-        for (String bad : List.of("HTTP/1.1 abc OK\r\n\r\n", "HTTP/9 200 OK\r\n\r\n", "HTTP/1.1\r\n\r\n",
-                "HTTP/1.1 20200 OK\r\n\r\n", "HTTP/1.1 +200 OK\r\n\r\n", "HTTP/1.1 099 Low\r\n\r\n",
-                "HTTP/1.1 200 OK\r\nBad@Name: x\r\n\r\n", "HTTP/1.1 200 OK\r\n: empty\r\n\r\n")) {
-            Decoded d = decode(4096, bad + "more bytes", Integer.MAX_VALUE, true);
-            assertThat(d.head().decoderResult().isFailure()).as(bad).isTrue();
-            assertThat(d.body()).as("nothing after a failed head: " + bad).isEmpty();
+    void badStatusLinesFailInNginxsWords() {
+        for (String bad : List.of("HTTP/1.1 abc OK", "HTTP/9 200 OK", "HTTP/1.1", "HTTP/1.1 20200 OK",
+                "HTTP/1.1 +200 OK", "HTTP/x.1 200 OK")) {
+            Decoded d = decode(4096, bad + "\r\nContent-Length: 4\r\n\r\nbody", Integer.MAX_VALUE, true);
+            assertThat(d.head().decoderResult().cause()).as(bad).isInstanceOf(UpstreamResponseDecoder.InvalidResponse.class)
+                    .hasMessage("upstream sent no valid HTTP/1.0 header");
+            assertThat(d.body()).as("nothing after a refused head: " + bad).isEmpty();
             assertThat(d.lastContents()).isZero();
         }
+    }
+
+    @Test
+    void badHeaderLinesFailInNginxsWords() {
+        Decoded space = decode(4096, "HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n", Integer.MAX_VALUE, true);
+        assertThat(space.head().decoderResult().cause()).hasMessage("upstream sent invalid header: \"Bad\\x20...\"");
+        Decoded colon = decode(4096, "HTTP/1.1 200 OK\r\n: empty\r\n\r\n", Integer.MAX_VALUE, true);
+        assertThat(colon.head().decoderResult().cause()).hasMessage("upstream sent invalid header: \"\\x3a...\"");
+        Decoded both = decode(4096, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n",
+                Integer.MAX_VALUE, true);
+        assertThat(both.head().decoderResult().cause()).hasMessage(
+                "upstream sent \"Content-Length\" and \"Transfer-Encoding\" headers at the same time");
     }
 
     @Test
@@ -198,7 +220,7 @@ class UwsgiResponseDecoderTest {
         assertThat(fits.bodyText()).isEqualTo("body");
 
         Decoded tooBig = decode(63, head + "body", 5, true);
-        assertThat(tooBig.head().decoderResult().cause()).isInstanceOf(TooLongHttpHeaderException.class);
+        assertThat(tooBig.head().decoderResult().cause()).hasMessage("upstream sent too big header");
         assertThat(tooBig.body()).isEmpty();
     }
 
@@ -209,8 +231,8 @@ class UwsgiResponseDecoderTest {
         assertThat((Object) ch.readInbound()).as("still within the limit: waiting").isNull();
         ch.writeInbound(alloc.buffer().writeBytes("y".repeat(20).getBytes()));
         HttpResponse failed = ch.readInbound();
-        assertThat(failed.decoderResult().cause()).isInstanceOf(TooLongHttpHeaderException.class)
-                .hasMessageContaining("upstream sent too big header");
+        assertThat(failed.decoderResult().cause()).isInstanceOf(UpstreamResponseDecoder.InvalidResponse.class)
+                .hasMessage("upstream sent too big header");
         ReferenceCountUtil.release(failed);
         ch.writeInbound(alloc.buffer().writeBytes("\r\n\r\nbody".getBytes()));
         assertThat((Object) ch.readInbound()).as("the rest is dropped").isNull();
@@ -249,14 +271,36 @@ class UwsgiResponseDecoderTest {
 
     @Test
     void aCgiStatusNotStartingWithThreeDigitsFails() {
-        for (String value : List.of("abc", "20", "2x0 OK", "099")) {
+        for (String value : List.of("abc", "20", "2x0 OK")) {
             Decoded d = decode(4096, "Status: " + value + "\r\nContent-Length: 2\r\n\r\nok", Integer.MAX_VALUE,
                     true);
-            assertThat(d.head().decoderResult().cause()).isInstanceOf(UwsgiResponseDecoder.InvalidStatusException.class)
+            assertThat(d.head().decoderResult().cause()).isInstanceOf(UpstreamResponseDecoder.InvalidResponse.class)
                     .hasMessage("upstream sent invalid status \"" + value + "\"");
             assertThat(d.body()).isEmpty();
             assertThat(d.lastContents()).isZero();
         }
+    }
+
+    @Test
+    void aCgiHeadMayUseTheWholeBufferSize() {
+        String head = "Content-Type: text/plain\r\nX: " + "v".repeat(31) + "\r\n\r\n"; // 64 bytes
+        assertThat(head).hasSize(64);
+        assertThat(decode(64, head + "ok", 7, true).head().decoderResult().isSuccess()).isTrue();
+        assertThat(decode(63, head + "ok", 7, true).head().decoderResult().cause())
+                .hasMessage("upstream sent too big header");
+    }
+
+    @Test
+    void theAnswerToHeadHasNoBody() {
+        EmbeddedChannel ch = channel(4096);
+        ch.writeOutbound(new UwsgiRequestPacket(alloc.buffer().writeBytes(new byte[] {0, 0, 0, 0}), true));
+        ByteBuf sent = ch.readOutbound();
+        assertThat(ByteBufUtil.getBytes(sent)).as("the packet goes as bytes").containsExactly(0, 0, 0, 0);
+        sent.release();
+        Decoded d = decode(ch, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", Integer.MAX_VALUE, false);
+        assertThat(d.head().status().code()).isEqualTo(200);
+        assertThat(d.lastContents()).as("ended at the head").isEqualTo(1);
+        assertThat(d.body()).isEmpty();
     }
 
     @Test
@@ -269,15 +313,28 @@ class UwsgiResponseDecoderTest {
         String secondTooBig = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nX: " + "v".repeat(60) + "\r\n\r\n";
         Decoded big = decode(64, secondTooBig, 64, true);
         assertThat(big.heads()).hasSize(2);
-        assertThat(big.heads().get(1).decoderResult().cause()).isInstanceOf(TooLongHttpHeaderException.class);
+        assertThat(big.heads().get(1).decoderResult().cause()).hasMessage("upstream sent too big header");
     }
 
     @Test
-    void afterA101BytesPassThrough() {
-        Decoded d = decode(4096, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                + "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n\u0081\u0002hi", 3, true);
+    void afterA101TheProtocolStepsAsideAndBytesPassThrough() {
+        EmbeddedChannel ch = channel(4096);
+        // As the engine does on a 101: the protocol removes its handlers, the rest comes raw.
+        ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                if (msg instanceof HttpResponse head && head.status().code() == 101) {
+                    protocol.upgraded(ctx.pipeline());
+                }
+                ctx.fireChannelRead(msg);
+            }
+        });
+        Decoded d = decode(ch, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+                + "\u0081\u0002hi", 3, true);
         assertThat(d.head().status().code()).isEqualTo(101);
+        assertThat(d.body()).isEmpty();
         assertThat(d.raw().stream().map(b -> new String(b, StandardCharsets.ISO_8859_1)).reduce("", String::concat))
                 .isEqualTo("\u0081\u0002hi");
+        assertThat(ch.pipeline().names()).doesNotContain("decoder", "uwsgi-packet", "uwsgi-head");
     }
 }
