@@ -478,10 +478,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
             @Override
             public void write(io.netty.buffer.ByteBuf bytes) {
                 x.addBodyBytes(bytes.readableBytes());
-                ctx.writeAndFlush(bytes);
-                if (!ctx.channel().isWritable()) {
-                    schedule(x.conf().get(HttpCoreModule.CORE).sendTimeout(), HttpConnectionHandler.this::sendTimedOut);
-                }
+                writeProduced(x, bytes);
             }
 
             @Override
@@ -508,6 +505,14 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
         ctx.pipeline().remove("encoder");
         if (ctx.pipeline().get("chunked-writer") != null) {
             ctx.pipeline().remove("chunked-writer");
+        }
+    }
+
+    /** Writes what a streamed body or a tunnel produced; a full socket starts send_timeout. */
+    private void writeProduced(HttpExchange x, Object message) {
+        ctx.writeAndFlush(message);
+        if (!ctx.channel().isWritable()) {
+            schedule(x.conf().get(HttpCoreModule.CORE).sendTimeout(), this::sendTimedOut);
         }
     }
 
@@ -543,10 +548,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
                 return;
             }
             written += n;
-            ctx.writeAndFlush(chunked ? new DefaultHttpContent(bytes) : bytes);
-            if (!ctx.channel().isWritable()) {
-                schedule(x.conf().get(HttpCoreModule.CORE).sendTimeout(), HttpConnectionHandler.this::sendTimedOut);
-            }
+            writeProduced(x, chunked ? new DefaultHttpContent(bytes) : bytes);
         }
 
         @Override
