@@ -89,6 +89,8 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
     private boolean responseEnded;
 
     private Channel upstream;
+    /** The current try's request head, built before connecting; null once written. */
+    private Object head;
     private Stage stage = Stage.CONNECTING;
     private ScheduledFuture<?> timer;
     /** Client body pieces that arrived before the upstream connection was up (at most one read's worth). */
@@ -115,7 +117,7 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         this.group = group;
         this.tries = group.newTries();
         this.tries.limit(settings.nextTries());
-        this.keepalive = group.keepalive();
+        this.keepalive = protocol.keepsConnections() ? group.keepalive() : null;
         this.settings = settings;
         this.client = x.connection().channel();
         this.bodyLength = settings.passRequestBody() ? requestBodyLength(x) : 0;
@@ -157,6 +159,9 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         startNanos = System.nanoTime();
         if (triedNames.isEmpty()) {
             firstTryNanos = startNanos;
+        }
+        if (!encodeHead()) {
+            return;
         }
         current = group.get(tries);
         if (current == null) {
@@ -203,6 +208,25 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         f.addListener(done -> connected(f));
     }
 
+    /**
+     * Builds this try's request head before a connection is taken or made; a request the
+     * protocol cannot send is answered 500 at once, nginx's create_request failure.
+     */
+    private boolean encodeHead() {
+        ReferenceCountUtil.release(head);
+        head = null;
+        try {
+            head = protocol.encodeRequestHead(x, bodyLength);
+            return true;
+        } catch (UnsendableRequestException e) {
+            RequestProcessor.logError(x, e.level(), e.getMessage());
+            close();
+            releaseClientBody();
+            RequestProcessor.finish(x, 500);
+            return false;
+        }
+    }
+
     private void connected(ChannelFuture f) {
         if (stage == Stage.DONE || f.channel() != upstream) {
             f.channel().close();
@@ -228,7 +252,9 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         connectNanos = System.nanoTime();
         stage = Stage.SENDING;
         requestStarted = true;
-        upstream.write(protocol.encodeRequestHead(x, bodyLength)).addListener(writeFailure);
+        Object h = head;
+        head = null;
+        upstream.write(h).addListener(writeFailure);
         if (bodyLength == 0) {
             requestSent();
             return;
@@ -315,6 +341,9 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
             }
             if (last) {
                 bodyLength = spool.size();
+                if (HttpUtil.isTransferEncodingChunked(x.request())) {
+                    x.setRequestBodyLength(bodyLength); // $content_length from now on, as nginx
+                }
                 connect();
             }
             return;
@@ -887,6 +916,8 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
             endNanos = System.nanoTime();
         }
         disarm();
+        ReferenceCountUtil.release(head);
+        head = null;
         while (!pendingBody.isEmpty()) {
             pendingBody.poll().release();
         }

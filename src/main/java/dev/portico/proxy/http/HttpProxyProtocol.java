@@ -89,6 +89,11 @@ final class HttpProxyProtocol implements UpstreamProtocol {
     }
 
     @Override
+    public boolean keepsConnections() {
+        return true;
+    }
+
+    @Override
     public boolean streamsChunkedBody() {
         return conf.httpVersion == 11;
     }

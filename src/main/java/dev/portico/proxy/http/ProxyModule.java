@@ -2,8 +2,6 @@ package dev.portico.proxy.http;
 
 import static dev.portico.config.Contexts.HTTP_SERVER_LOCATION;
 
-import dev.portico.balancer.UpstreamGroup;
-import dev.portico.balancer.Upstreams;
 import dev.portico.config.ConfKey;
 import dev.portico.config.ConfigBuild;
 import dev.portico.config.ConfLevel;
@@ -20,18 +18,13 @@ import dev.portico.http.HttpExchange;
 import dev.portico.http.Location;
 import dev.portico.http.Template;
 import dev.portico.http.VariableTable;
-import dev.portico.proxy.Peer;
+import dev.portico.proxy.PassGroups;
 import dev.portico.proxy.UpstreamDirectives;
 import dev.portico.proxy.UpstreamFamily;
 import dev.portico.proxy.UpstreamRequest;
 import dev.portico.proxy.UpstreamVariables;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * nginx's ngx_http_proxy_module over the upstream engine: proxy_pass to an
@@ -93,7 +86,7 @@ public final class ProxyModule implements Module {
         if (url.indexOf('$') >= 0) {
             // Rendered and parsed per request (ngx_http_proxy_eval): no URL checks now.
             conf.pass = ProxyPass.withVariables(Template.compile(c, 0), VariableTable.of(c.build()).slot(" proxy_pass"),
-                    c.where(), Upstreams.of(c.build()), pending(c).literalGroups);
+                    c.where(), PassGroups.of(c.build()));
             c.conf(HttpCoreModule.CORE).setHandler(ProxyModule::handle);
             return;
         }
@@ -127,8 +120,8 @@ public final class ProxyModule implements Module {
 
     /** "http://host[:port][/uri]" or "http://unix:/path.sock[:/uri]"; the group is found at the end. */
     static ProxyPass parse(DirectiveCall c, String url) throws ConfigException {
-        Upstreams upstreams = Upstreams.of(c.build());
-        int seq = upstreams.nextSequence();
+        PassGroups groups = PassGroups.of(c.build());
+        int seq = groups.nextSequence();
         String rest = url.substring("http://".length());
         if (rest.startsWith("unix:")) {
             String after = rest.substring("unix:".length());
@@ -140,7 +133,7 @@ public final class ProxyModule implements Module {
             }
             ProxyPass pass = new ProxyPass(url, "unix:" + path, -1, uri == null || uri.isEmpty() ? null : uri,
                     "localhost", "", c.where(), seq);
-            pass.group = upstreams.implicitGroup("unix:" + path, List.of(Peer.unix(path)));
+            pass.group = groups.unix(path);
             pending(c).add(pass);
             return pass;
         }
@@ -171,69 +164,25 @@ public final class ProxyModule implements Module {
         return pass;
     }
 
-    /**
-     * The proxy_pass URLs of this load, whose groups are found once every
-     * upstream block is read, and the groups of the literal ones by host and
-     * port, which a proxy_pass with variables may name.
-     */
+    /** The literal proxy_pass URLs of this load, whose groups are found once every upstream block is read. */
     static final class Pending extends ArrayList<ProxyPass> {
-        final Map<String, UpstreamGroup> literalGroups = new HashMap<>();
-    }
-
-    /** How a literal proxy_pass's group is found by host (any case) and port (0 for a unix socket path). */
-    static String literalKey(String host, int port) {
-        return host.toLowerCase(java.util.Locale.ROOT) + " " + port;
     }
 
     private static Pending pending(DirectiveCall c) {
         return c.build().shared(Pending.class, Pending::new);
     }
 
-    /**
-     * Finds each proxy_pass's group: an upstream block of that name (which
-     * must not be given a port, as nginx's ngx_http_upstream_add), or else the
-     * address itself, resolved now, as a group of one peer per address.
-     */
     @Override
     public void postConfiguration(ConfigBuild build) throws ConfigException {
         Pending pending = build.sharedOrNull(Pending.class);
         if (pending == null) {
             return;
         }
-        Upstreams upstreams = Upstreams.of(build);
+        PassGroups groups = PassGroups.of(build);
         for (ProxyPass pass : pending) {
-            if (pass.group != null) {
-                pending.literalGroups.putIfAbsent(literalKey(pass.host.substring("unix:".length()), 0), pass.group);
-                continue;
+            if (pass.group == null) {
+                pass.group = groups.atLoad(pass.host, pass.port, 80, pass.where, pass.sequence);
             }
-            Upstreams.Declared block = upstreams.block(pass.host);
-            if (block != null) {
-                if (pass.port >= 0) {
-                    if (block.sequence() < pass.sequence) {
-                        throw new ConfigException("upstream \"" + pass.host + "\" may not have port " + pass.port
-                                + " in " + block.group().where(), pass.where);
-                    }
-                    throw new ConfigException("upstream \"" + pass.host + "\" may not have port " + pass.port,
-                            block.group().where());
-                }
-                pass.group = block.group();
-                continue;
-            }
-            int port = pass.port < 0 ? 80 : pass.port;
-            String host = pass.host;
-            String lookup = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-            String authority = pass.port < 0 ? host : host + ":" + pass.port;
-            List<Peer> peers = new ArrayList<>();
-            try {
-                // Resolved once at load time, as nginx does for a literal proxy_pass host.
-                for (InetAddress a : InetAddress.getAllByName(lookup)) {
-                    peers.add(Peer.tcp(new InetSocketAddress(a, port)));
-                }
-            } catch (UnknownHostException e) {
-                throw new ConfigException("host not found in upstream \"" + authority + "\"", pass.where);
-            }
-            pass.group = upstreams.implicitGroup(host + ":" + port, peers);
-            pending.literalGroups.putIfAbsent(literalKey(host, port), pass.group);
         }
     }
 
