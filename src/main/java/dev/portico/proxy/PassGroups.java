@@ -32,7 +32,8 @@ public final class PassGroups {
     }
 
     public static PassGroups of(ConfigBuild build) {
-        return build.shared(PassGroups.class, () -> new PassGroups(Upstreams.of(build)));
+        Upstreams upstreams = Upstreams.of(build); // first: shared() may not nest
+        return build.shared(PassGroups.class, () -> new PassGroups(upstreams));
     }
 
     /** The next position in declaration order, for the errors that depend on it. */
@@ -91,6 +92,12 @@ public final class PassGroups {
         return group;
     }
 
+    /** The group of the upstream block of this name, or null. */
+    public UpstreamGroup block(String name) {
+        Upstreams.Declared block = upstreams.block(name);
+        return block == null ? null : block.group();
+    }
+
     /**
      * nginx's search of its upstreams for an address rendered from variables: an upstream
      * block of that name when no port was written (or for a unix path), a literal *_pass's
@@ -100,11 +107,9 @@ public final class PassGroups {
      * @param port the port in force (the written one, or the protocol's default); 0 for a unix path
      */
     public UpstreamGroup atRequest(String host, int port, boolean noPort, boolean unix) {
-        if (noPort || unix) {
-            Upstreams.Declared block = upstreams.block(host);
-            if (block != null) {
-                return block.group();
-            }
+        UpstreamGroup named = noPort || unix ? block(host) : null;
+        if (named != null) {
+            return named;
         }
         UpstreamGroup found = literal.get(key(host, unix ? 0 : port));
         if (found != null) {
