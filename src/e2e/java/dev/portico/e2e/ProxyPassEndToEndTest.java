@@ -78,7 +78,7 @@ class ProxyPassEndToEndTest {
             }
             """;
 
-    private static final long HUNDRED_MB = 100L << 20;
+    static final long HUNDRED_MB = 100L << 20;
 
     private GunicornBehindPortico proxy;
     private Gunicorn app;
@@ -180,7 +180,7 @@ class ProxyPassEndToEndTest {
     }
 
     /** A 100 MB request body from a seeded generator, sent as it is made; returns its SHA-256. */
-    private static String sendBody(RawClient c, boolean chunked) throws Exception {
+    static String sendBody(RawClient c, boolean chunked) throws Exception {
         MessageDigest sha = MessageDigest.getInstance("SHA-256");
         Random random = new Random(100);
         byte[] piece = new byte[1 << 20];
