@@ -185,12 +185,7 @@ class UwsgiPassTest {
 
     /** The error-log line nginx writes for a failed GET of {@code target} on unix.test. */
     private void assertLogged(String level, String message, String target, String upstream) {
-        String text = message + ", client: 127.0.0.1, server: unix.test, request: \"GET " + target
-                + " HTTP/1.1\", upstream: \"" + upstream + "\", host: \"unix.test\"\n";
-        String log = server.awaitErrorLog(text);
-        assertThat(log).containsPattern(Pattern.compile(
-                "(?m)^\\d{4}/\\d\\d/\\d\\d \\d\\d:\\d\\d:\\d\\d \\[" + level + "\\] \\d+#\\d+: \\*\\d+ "
-                        + Pattern.quote(text)));
+        ProxyFailuresTest.assertLogged(server, "unix.test", level, message, target, upstream);
     }
 
     private static void assertBuiltInPage(RawClient.Response r, int status, String title) {
@@ -294,18 +289,8 @@ class UwsgiPassTest {
     @CsvSource({"unix.test, /big?mb=100", "unix.test, /big?mb=100&chunked=1",
                 "tcp.test, /big?mb=100", "tcp.test, /big?mb=100&chunked=1"})
     void hundredMegabyteAnswerReachesTheClientIntact(String host, String target) throws Exception {
-        RawClient.Response r = get(host, target);
-        assertThat(r.status()).isEqualTo(200);
-        if (target.contains("chunked")) {
-            // uWSGI ends an unsized answer by closing; an HTTP/1.1 client gets it chunked.
-            assertThat(r.header("Transfer-Encoding")).isEqualTo("chunked");
-            assertThat(r.header("Content-Length")).isNull();
-        } else {
-            assertThat(r.header("Content-Length")).isEqualTo(Long.toString(HUNDRED_MB));
-            assertThat(r.header("Transfer-Encoding")).isNull();
-        }
-        assertThat(r.length()).isEqualTo(HUNDRED_MB);
-        assertThat(r.sha256()).isEqualTo(FlaskApp.bigSha256(HUNDRED_MB));
+        // uWSGI ends an unsized answer by closing; an HTTP/1.1 client gets it chunked.
+        ProxyPassEndToEndTest.assertHundredMegabytesOfBig(get(host, target), target.contains("chunked"));
     }
 
     @Test
