@@ -136,6 +136,12 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def tree_cpu_seconds(pid):
+    """CPU time of a process and its children (uWSGI's master and workers)."""
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
+    return cpu_seconds(pid) + sum(cpu_seconds(int(c)) for c in out.split())
+
+
 def wrk(port, path, duration, connections, strict=True):
     out = subprocess.run(["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency",
                           f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True).stdout
@@ -180,11 +186,14 @@ def main():
             for kind in ("portico", "nginx"):
                 pid = proxies[kind][0].pid
                 cpu = cpu_seconds(pid)
+                app_cpu = tree_cpu_seconds(uwsgi.pid)
                 rps, p99, requests = wrk(proxies[kind][1], args.path, args.duration, args.connections)
                 per_request = (cpu_seconds(pid) - cpu) / requests
+                app_per_request = (tree_cpu_seconds(uwsgi.pid) - app_cpu) / requests
                 results[kind].append((rps, p99, per_request))
                 print(f"round {r + 1} {kind}: {rps:.0f} requests/s, p99 {p99 * 1000:.2f} ms, "
-                      f"proxy CPU {per_request * 1e6:.0f} us per request", flush=True)
+                      f"proxy CPU {per_request * 1e6:.0f} us per request (uWSGI's {app_per_request * 1e6:.0f} us)",
+                      flush=True)
         med = {k: tuple(median([x[i] for x in v]) for i in range(3)) for k, v in results.items()}
         for kind, (rps, p99, per_request) in med.items():
             print(f"{kind}: median {rps:.0f} requests/s, p99 {p99 * 1000:.2f} ms, proxy CPU "
