@@ -138,6 +138,13 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         UpstreamRequest u = new UpstreamRequest(x, protocol, group, settings);
         x.setUpstream(u);
         x.addCleanup(u::close);
+        if (u.bodyLength != 0 && x.readRequestBody() instanceof RequestBodySpool read) {
+            // Read in full for an upstream before an internal redirect: it goes again.
+            u.spool = read;
+            u.bodyLength = read.size();
+            u.connect();
+            return;
+        }
         if (u.bodyLength != 0 && !u.bodyStreams) {
             // The whole body first (memory, then a temporary file): it can be sent again on a retry.
             u.spool = RequestBodySpool.create(x);
@@ -315,6 +322,10 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
             }
             if (last) {
                 bodyLength = spool.size();
+                // The request owns it from now on, for a later upstream after a redirect.
+                RequestBodySpool read = spool;
+                x.setReadRequestBody(read);
+                x.addCleanup(read::discard);
                 connect();
             }
             return;
@@ -891,7 +902,9 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
             pendingBody.poll().release();
         }
         if (spool != null) {
-            spool.discard();
+            if (spool != x.readRequestBody()) {
+                spool.discard();
+            }
             spool = null;
         }
         if (upstream != null && upstream.isOpen()) {
