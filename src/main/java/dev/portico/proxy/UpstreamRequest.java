@@ -215,6 +215,12 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
             f.channel().close();
             return;
         }
+        if (!f.isSuccess() && !client.isActive()) {
+            // The client went away while connecting (its cleanup closed this channel): nothing to log,
+            // as nginx logs nothing for a client that leaves.
+            close();
+            return;
+        }
         if (!f.isSuccess()) {
             String where = peer.isUnix() ? "connect() to " + peer.name() + " failed (" : "connect() failed (";
             String errno = errno(f.cause());
@@ -281,7 +287,7 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
 
     /** The errno text nginx prints for a failed connect. */
     private static String errno(Throwable cause) {
-        String m = String.valueOf(cause.getMessage());
+        String m = cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
         if (m.contains("Connection refused")) {
             return "111: Connection refused";
         }
