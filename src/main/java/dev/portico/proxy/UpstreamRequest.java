@@ -215,9 +215,9 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
             f.channel().close();
             return;
         }
-        if (!f.isSuccess() && !client.isActive()) {
-            // The client went away while connecting (its cleanup closed this channel): nothing to log,
-            // as nginx logs nothing for a client that leaves.
+        if (!f.isSuccess() && (!client.isActive() || f.cause() instanceof java.nio.channels.ClosedChannelException)) {
+            // The client went away while connecting, or this side closed the channel before the
+            // connect ran: nothing to log, as nginx logs nothing for a client that leaves.
             close();
             return;
         }
