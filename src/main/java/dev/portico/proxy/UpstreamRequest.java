@@ -215,9 +215,9 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
             f.channel().close();
             return;
         }
-        if (!f.isSuccess() && (!client.isActive() || f.cause() instanceof java.nio.channels.ClosedChannelException)) {
-            // The client went away while connecting, or this side closed the channel before the
-            // connect ran: nothing to log, as nginx logs nothing for a client that leaves.
+        if (!f.isSuccess() && !client.isActive()) {
+            // The client went away while connecting: nothing to log, as nginx logs nothing for a
+            // client that leaves.
             close();
             return;
         }
@@ -227,7 +227,7 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
             // ngx_event_connect_peer: refusals and unreachable networks are errors, the rest
             // (a missing socket file, no permission) critical.
             LogLevel level = errno.startsWith("111:") || errno.startsWith("113:") || errno.startsWith("104:")
-                    ? LogLevel.ERROR : LogLevel.CRIT;
+                    || f.cause() instanceof java.nio.channels.ClosedChannelException ? LogLevel.ERROR : LogLevel.CRIT;
             failTry(NextUpstream.ERROR, level, where + errno + ") while connecting to upstream");
             return;
         }
