@@ -80,6 +80,8 @@ def env_str(value):
 def echo(rest):
     env = request.environ
     length, sha256 = read_body()
+    # ?environ=NAME adds a variable to "environ" (e.g. one a uwsgi_param sets under its own name).
+    keys = ENVIRON_KEYS + tuple(request.args.getlist("environ"))
     query = env.get("QUERY_STRING", "")
     uri = env.get("REQUEST_URI") or env.get("RAW_URI") or (
         env.get("SCRIPT_NAME", "") + env.get("PATH_INFO", "") + ("?" + query if query else ""))
@@ -92,7 +94,7 @@ def echo(rest):
         "headers": [[k, v] for k, v in request.headers.items()],
         "remote_addr": env.get("REMOTE_ADDR"),
         "connection": connection_id(env),
-        "environ": {k: env_str(env.get(k)) for k in ENVIRON_KEYS},
+        "environ": {k: env_str(env.get(k)) for k in keys},
         "body_length": length,
         "body_sha256": sha256,
     })

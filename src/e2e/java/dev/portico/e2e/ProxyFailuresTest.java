@@ -110,8 +110,14 @@ class ProxyFailuresTest {
      * message, then the request's context, nothing after it.
      */
     private void assertLogged(String level, String message, String target, String upstream) {
-        String text = message + ", client: 127.0.0.1, server: localhost, request: \"GET " + target
-                + " HTTP/1.1\", upstream: \"" + upstream + "\", host: \"localhost\"\n";
+        assertLogged(server, "localhost", level, message, target, upstream);
+    }
+
+    /** The same, for a GET with {@code Host: host} served by the server of that name. */
+    static void assertLogged(PorticoProcess server, String host, String level, String message, String target,
+                             String upstream) {
+        String text = message + ", client: 127.0.0.1, server: " + host + ", request: \"GET " + target
+                + " HTTP/1.1\", upstream: \"" + upstream + "\", host: \"" + host + "\"\n";
         String log = server.awaitErrorLog(text);
         assertThat(log).containsPattern(Pattern.compile(
                 "(?m)^\\d{4}/\\d\\d/\\d\\d \\d\\d:\\d\\d:\\d\\d \\[" + level + "\\] \\d+#\\d+: \\*\\d+ "

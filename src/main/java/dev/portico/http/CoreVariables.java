@@ -81,8 +81,7 @@ final class CoreVariables {
         VariableTable.registerBuiltin("query_string", HttpExchange::args);
         VariableTable.registerBuiltin("is_args", x -> x.args() != null && !x.args().isEmpty() ? "?" : "");
         VariableTable.registerBuiltin("content_type", x -> x.requestHeaders().get(HttpHeaderNames.CONTENT_TYPE));
-        VariableTable.registerBuiltin("content_length",
-                x -> x.requestHeaders().get(HttpHeaderNames.CONTENT_LENGTH));
+        VariableTable.registerBuiltin("content_length", CoreVariables::contentLength);
         VariableTable.registerBuiltin("status", x -> x.status() == 0 ? "000" : String.format("%03d", x.status()));
         VariableTable.registerBuiltin("body_bytes_sent", x -> Long.toString(x.bodyBytesSent()));
         VariableTable.registerBuiltin("bytes_sent", x -> Long.toString(x.bytesSent()));
@@ -160,6 +159,18 @@ final class CoreVariables {
             }
         }
         return null;
+    }
+
+    /**
+     * nginx's $content_length: the Content-Length header as sent; without one, the length of
+     * a chunked body once it has been read whole (while it is read, or if it streams, none).
+     */
+    private static String contentLength(HttpExchange x) {
+        String header = x.requestHeaders().get(HttpHeaderNames.CONTENT_LENGTH);
+        if (header != null) {
+            return header;
+        }
+        return x.requestBodyLength() >= 0 ? Long.toString(x.requestBodyLength()) : null;
     }
 
     private static String remoteUser(HttpExchange x) {

@@ -338,6 +338,21 @@ public final class HttpExchange {
         requestLength += n;
     }
 
+    /**
+     * A chunked request body was read whole: its length, which $content_length shows from
+     * now on (nginx sets headers_in.content_length_n once it has read such a body).
+     */
+    public void setRequestBodyLength(long length) {
+        requestBodyLength = length;
+    }
+
+    /** The length of a chunked request body read whole, or -1. */
+    public long requestBodyLength() {
+        return requestBodyLength;
+    }
+
+    private long requestBodyLength = -1;
+
     public void markResponseEnd() {
         responseEndNanos = System.nanoTime();
     }

@@ -8,10 +8,11 @@ import dev.portico.config.Module;
 import java.util.List;
 
 /**
- * The temporary-file folders of the upstream protocols (proxy, uwsgi, fastcgi,
+ * The temporary-file folders of the upstream protocols not built yet (fastcgi,
  * scgi). Their folders are created at start-up like client_body_temp_path's;
  * each protocol module takes its directive over when it is built (proxy_temp_path
- * now belongs to the proxy module).
+ * and uwsgi_temp_path are declared with the other upstream directives, by
+ * dev.portico.proxy.UpstreamDirectives).
  */
 public final class TempPathsModule implements Module {
 
@@ -23,7 +24,6 @@ public final class TempPathsModule implements Module {
     @Override
     public List<Directive> directives() {
         return List.of(
-                Directive.of("uwsgi_temp_path", HTTP_SERVER_LOCATION, Arity.between(1, 4), TempPaths::declare),
                 Directive.of("fastcgi_temp_path", HTTP_SERVER_LOCATION, Arity.between(1, 4), TempPaths::declare),
                 Directive.of("scgi_temp_path", HTTP_SERVER_LOCATION, Arity.between(1, 4), TempPaths::declare));
     }

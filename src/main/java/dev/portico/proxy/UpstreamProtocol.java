@@ -22,11 +22,21 @@ public interface UpstreamProtocol {
     void initChannel(ChannelPipeline pipeline);
 
     /**
-     * The request head for this exchange, built anew for every attempt (a retry
-     * on another peer calls it again). {@code bodyLength} is the request body's
-     * length, -1 when it arrives chunked, 0 when there is none to send.
+     * The request head for this exchange, built before each try connects (a retry
+     * on another peer calls it again), so that a request that cannot be sent fails
+     * before any connection, as nginx's create_request does. {@code bodyLength} is
+     * the request body's length, -1 when it arrives chunked, 0 when there is none
+     * to send. A reference-counted head is released by the engine when unused.
+     *
+     * @throws UnsendableRequestException when the request cannot go in this protocol
      */
     Object encodeRequestHead(HttpExchange x, long bodyLength);
+
+    /**
+     * Whether a connection may stay open for another request once its response has ended
+     * (an upstream block's keepalive): HTTP/1.1 can; uwsgi cannot (one connection per request).
+     */
+    boolean keepsConnections();
 
     /**
      * False when a body of unknown length cannot go as it arrives (HTTP/1.0 has no

@@ -89,6 +89,8 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
     private boolean responseEnded;
 
     private Channel upstream;
+    /** The current try's request head, built before connecting; null once written. */
+    private Object head;
     private Stage stage = Stage.CONNECTING;
     private ScheduledFuture<?> timer;
     /** Client body pieces that arrived before the upstream connection was up (at most one read's worth). */
@@ -115,7 +117,7 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         this.group = group;
         this.tries = group.newTries();
         this.tries.limit(settings.nextTries());
-        this.keepalive = group.keepalive();
+        this.keepalive = protocol.keepsConnections() ? group.keepalive() : null;
         this.settings = settings;
         this.client = x.connection().channel();
         this.bodyLength = settings.passRequestBody() ? requestBodyLength(x) : 0;
@@ -165,6 +167,9 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         if (triedNames.isEmpty()) {
             firstTryNanos = startNanos;
         }
+        if (!encodeHead()) {
+            return;
+        }
         current = group.get(tries);
         if (current == null) {
             peer = null;
@@ -210,6 +215,25 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         f.addListener(done -> connected(f));
     }
 
+    /**
+     * Builds this try's request head before a connection is taken or made; a request the
+     * protocol cannot send is answered 500 at once, nginx's create_request failure.
+     */
+    private boolean encodeHead() {
+        ReferenceCountUtil.release(head);
+        head = null;
+        try {
+            head = protocol.encodeRequestHead(x, bodyLength);
+            return true;
+        } catch (UnsendableRequestException e) {
+            RequestProcessor.logError(x, e.level(), e.getMessage());
+            close();
+            releaseClientBody();
+            RequestProcessor.finish(x, 500);
+            return false;
+        }
+    }
+
     private void connected(ChannelFuture f) {
         if (stage == Stage.DONE || f.channel() != upstream) {
             f.channel().close();
@@ -241,7 +265,9 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         connectNanos = System.nanoTime();
         stage = Stage.SENDING;
         requestStarted = true;
-        upstream.write(protocol.encodeRequestHead(x, bodyLength)).addListener(writeFailure);
+        Object h = head;
+        head = null;
+        upstream.write(h).addListener(writeFailure);
         if (bodyLength == 0) {
             requestSent();
             return;
@@ -328,6 +354,9 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
             }
             if (last) {
                 bodyLength = spool.size();
+                if (HttpUtil.isTransferEncodingChunked(x.request())) {
+                    x.setRequestBodyLength(bodyLength); // $content_length from now on, as nginx
+                }
                 // The request owns it from now on, for a later upstream after a redirect.
                 RequestBodySpool read = spool;
                 x.setReadRequestBody(read);
@@ -904,6 +933,8 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
             endNanos = System.nanoTime();
         }
         disarm();
+        ReferenceCountUtil.release(head);
+        head = null;
         while (!pendingBody.isEmpty()) {
             pendingBody.poll().release();
         }

@@ -18,6 +18,8 @@ public final class UpstreamVariables {
         builtin("upstream_header_time", UpstreamRequest::headerTime);
         builtin("upstream_response_time", UpstreamRequest::responseTime);
         builtin("upstream_response_length", UpstreamRequest::responseLength);
+        // No cache yet (the *_cache directives are read, not applied): never a cache status.
+        VariableTable.registerBuiltin("upstream_cache_status", x -> null);
         VariableTable.registerPrefix("upstream_http_", suffix -> {
             String header = suffix.replace('_', '-');
             return x -> x.upstream() instanceof UpstreamRequest u ? u.upstreamHeader(header) : null;

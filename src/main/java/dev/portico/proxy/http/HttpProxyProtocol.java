@@ -42,8 +42,7 @@ final class HttpProxyProtocol implements UpstreamProtocol {
     @Override
     public void initChannel(ChannelPipeline pipeline) {
         // The response head must fit in proxy_buffer_size, as nginx requires.
-        UpstreamResponseDecoder decoder = new UpstreamResponseDecoder((int) Math.min(Integer.MAX_VALUE,
-                conf.bufferSize));
+        UpstreamResponseDecoder decoder = new UpstreamResponseDecoder(conf.upstream.bufferSize());
         pipeline.addLast("decoder", decoder);
         pipeline.addLast("encoder", new HttpRequestEncoder() {
             @Override
@@ -77,7 +76,7 @@ final class HttpProxyProtocol implements UpstreamProtocol {
         } else if (bodyLength < 0) {
             h.set("Transfer-Encoding", "chunked");
         }
-        if (conf.passRequestHeaders) {
+        if (conf.upstream.passRequestHeaders()) {
             for (Map.Entry<String, String> e : x.requestHeaders()) {
                 String name = e.getKey().toLowerCase(Locale.ROOT);
                 if (!OWN_HEADERS.contains(name) && !conf.setHeaderNames.contains(name)) {
@@ -87,6 +86,11 @@ final class HttpProxyProtocol implements UpstreamProtocol {
         }
         HttpVersion version = conf.httpVersion == 11 ? HttpVersion.HTTP_1_1 : HttpVersion.HTTP_1_0;
         return new DefaultHttpRequest(version, HttpMethod.valueOf(x.method()), requestTarget(x), h);
+    }
+
+    @Override
+    public boolean keepsConnections() {
+        return true;
     }
 
     @Override

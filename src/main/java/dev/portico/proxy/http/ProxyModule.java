@@ -2,8 +2,6 @@ package dev.portico.proxy.http;
 
 import static dev.portico.config.Contexts.HTTP_SERVER_LOCATION;
 
-import dev.portico.balancer.UpstreamGroup;
-import dev.portico.balancer.Upstreams;
 import dev.portico.config.ConfKey;
 import dev.portico.config.ConfigBuild;
 import dev.portico.config.ConfLevel;
@@ -18,20 +16,15 @@ import dev.portico.http.Flow;
 import dev.portico.http.HttpCoreModule;
 import dev.portico.http.HttpExchange;
 import dev.portico.http.Location;
-import dev.portico.http.TempPaths;
 import dev.portico.http.Template;
 import dev.portico.http.VariableTable;
-import dev.portico.proxy.Peer;
+import dev.portico.proxy.PassGroups;
+import dev.portico.proxy.UpstreamDirectives;
+import dev.portico.proxy.UpstreamFamily;
 import dev.portico.proxy.UpstreamRequest;
 import dev.portico.proxy.UpstreamVariables;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * nginx's ngx_http_proxy_module over the upstream engine: proxy_pass to an
@@ -51,10 +44,6 @@ public final class ProxyModule implements Module {
     static final ConfKey<ProxyConf> PROXY =
             ConfKey.of("http_proxy", ConfLevel.LOCATION, ProxyConf::new, ProxyConf::merge);
 
-    private static final Set<String> NEXT_UPSTREAM_VALUES = Set.of("error", "timeout", "invalid_header",
-            "http_500", "http_502", "http_503", "http_504", "http_403", "http_404", "http_429",
-            "non_idempotent", "off", "denied", "updating");
-
     static {
         VariableTable.registerBuiltin("proxy_host", ProxyModule::proxyHost);
         VariableTable.registerBuiltin("proxy_port", x -> {
@@ -72,7 +61,7 @@ public final class ProxyModule implements Module {
 
     @Override
     public List<Directive> directives() {
-        return List.of(
+        List<Directive> all = new ArrayList<>(List.of(
                 Directive.of("proxy_pass", Contexts.LOCATION_IF, Arity.ONE, ProxyModule::proxyPass),
                 Directive.of("proxy_set_header", HTTP_SERVER_LOCATION, Arity.TWO, ProxyModule::setHeader),
                 Slots.slot("proxy_http_version", HTTP_SERVER_LOCATION, PROXY, c -> c.httpVersion,
@@ -81,69 +70,9 @@ public final class ProxyModule implements Module {
                             case "1.1" -> 11;
                             default -> throw c.invalidValue(c.arg(0));
                         }),
-                Slots.flag("proxy_pass_request_headers", HTTP_SERVER_LOCATION, PROXY, c -> c.passRequestHeaders,
-                        (c, v) -> c.passRequestHeaders = v),
-                Slots.flag("proxy_pass_request_body", HTTP_SERVER_LOCATION, PROXY, c -> c.passRequestBody,
-                        (c, v) -> c.passRequestBody = v),
-                Directive.of("proxy_hide_header", HTTP_SERVER_LOCATION, Arity.ONE,
-                        c -> c.conf(PROXY).hideHeaders = append(c.conf(PROXY).hideHeaders, c.arg(0))),
-                Directive.of("proxy_pass_header", HTTP_SERVER_LOCATION, Arity.ONE,
-                        c -> c.conf(PROXY).passHeaders = append(c.conf(PROXY).passHeaders, c.arg(0))),
-                Slots.millis("proxy_connect_timeout", HTTP_SERVER_LOCATION, PROXY, c -> c.connectTimeout,
-                        (c, v) -> c.connectTimeout = v),
-                Slots.millis("proxy_send_timeout", HTTP_SERVER_LOCATION, PROXY, c -> c.sendTimeout,
-                        (c, v) -> c.sendTimeout = v),
-                Slots.millis("proxy_read_timeout", HTTP_SERVER_LOCATION, PROXY, c -> c.readTimeout,
-                        (c, v) -> c.readTimeout = v),
-                Directive.of("proxy_redirect", HTTP_SERVER_LOCATION, Arity.ONE_OR_TWO, ProxyModule::redirect),
-                Slots.flag("proxy_buffering", HTTP_SERVER_LOCATION, PROXY, c -> c.buffering,
-                        (c, v) -> c.buffering = v),
-                Directive.of("proxy_buffer_size", HTTP_SERVER_LOCATION, Arity.ONE, c -> {
-                    ProxyConf conf = c.conf(PROXY);
-                    if (conf.bufferSize != null) {
-                        throw c.duplicate();
-                    }
-                    conf.bufferSize = c.size(0);
-                    conf.buffersWhere = c.where();
-                }),
-                Directive.of("proxy_buffers", HTTP_SERVER_LOCATION, Arity.TWO, ProxyModule::buffers),
-                Directive.of("proxy_busy_buffers_size", HTTP_SERVER_LOCATION, Arity.ONE, c -> {
-                    ProxyConf conf = c.conf(PROXY);
-                    if (conf.busyBuffersSizeConf != null) {
-                        throw c.duplicate();
-                    }
-                    conf.busyBuffersSizeConf = c.size(0);
-                    conf.buffersWhere = c.where();
-                }),
-                Slots.flag("proxy_request_buffering", HTTP_SERVER_LOCATION, PROXY, c -> c.requestBuffering,
-                        (c, v) -> c.requestBuffering = v),
-                Slots.flag("proxy_intercept_errors", HTTP_SERVER_LOCATION, PROXY, c -> c.interceptErrors,
-                        (c, v) -> c.interceptErrors = v),
-                Directive.of("proxy_next_upstream", HTTP_SERVER_LOCATION, Arity.ONE_OR_MORE,
-                        ProxyModule::nextUpstream),
-                Slots.number("proxy_next_upstream_tries", HTTP_SERVER_LOCATION, PROXY, c -> c.nextUpstreamTries,
-                        (c, v) -> c.nextUpstreamTries = v),
-                Slots.millis("proxy_next_upstream_timeout", HTTP_SERVER_LOCATION, PROXY,
-                        c -> c.nextUpstreamTimeout, (c, v) -> c.nextUpstreamTimeout = v),
-                Slots.flag("proxy_socket_keepalive", HTTP_SERVER_LOCATION, PROXY, c -> c.socketKeepalive,
-                        (c, v) -> c.socketKeepalive = v),
-                Directive.of("proxy_temp_path", HTTP_SERVER_LOCATION, Arity.between(1, 4), c -> {
-                    ProxyConf conf = c.conf(PROXY);
-                    if (conf.tempPath != null) {
-                        throw c.duplicate();
-                    }
-                    conf.tempPath = TempPaths.declare(c);
-                }),
-                Slots.size("proxy_max_temp_file_size", HTTP_SERVER_LOCATION, PROXY, c -> c.maxTempFileSize,
-                        (c, v) -> c.maxTempFileSize = v),
-                Directive.of("proxy_ignore_headers", HTTP_SERVER_LOCATION, Arity.ONE_OR_MORE,
-                        ProxyModule::ignoreHeaders));
-    }
-
-    private static List<String> append(List<String> list, String value) {
-        List<String> out = list == null ? new ArrayList<>() : list;
-        out.add(value);
-        return out;
+                Directive.of("proxy_redirect", HTTP_SERVER_LOCATION, Arity.ONE_OR_TWO, ProxyModule::redirect)));
+        all.addAll(UpstreamDirectives.of(UpstreamFamily.PROXY, PROXY, c -> c.upstream));
+        return List.copyOf(all);
     }
 
     // ---- proxy_pass ----
@@ -157,7 +86,7 @@ public final class ProxyModule implements Module {
         if (url.indexOf('$') >= 0) {
             // Rendered and parsed per request (ngx_http_proxy_eval): no URL checks now.
             conf.pass = ProxyPass.withVariables(Template.compile(c, 0), VariableTable.of(c.build()).slot(" proxy_pass"),
-                    c.where(), Upstreams.of(c.build()), pending(c).literalGroups);
+                    c.where(), PassGroups.of(c.build()));
             c.conf(HttpCoreModule.CORE).setHandler(ProxyModule::handle);
             return;
         }
@@ -191,8 +120,8 @@ public final class ProxyModule implements Module {
 
     /** "http://host[:port][/uri]" or "http://unix:/path.sock[:/uri]"; the group is found at the end. */
     static ProxyPass parse(DirectiveCall c, String url) throws ConfigException {
-        Upstreams upstreams = Upstreams.of(c.build());
-        int seq = upstreams.nextSequence();
+        PassGroups groups = PassGroups.of(c.build());
+        int seq = groups.nextSequence();
         String rest = url.substring("http://".length());
         if (rest.startsWith("unix:")) {
             String after = rest.substring("unix:".length());
@@ -204,7 +133,7 @@ public final class ProxyModule implements Module {
             }
             ProxyPass pass = new ProxyPass(url, "unix:" + path, -1, uri == null || uri.isEmpty() ? null : uri,
                     "localhost", "", c.where(), seq);
-            pass.group = upstreams.implicitGroup("unix:" + path, List.of(Peer.unix(path)));
+            pass.group = groups.unix(path);
             pending(c).add(pass);
             return pass;
         }
@@ -235,69 +164,25 @@ public final class ProxyModule implements Module {
         return pass;
     }
 
-    /**
-     * The proxy_pass URLs of this load, whose groups are found once every
-     * upstream block is read, and the groups of the literal ones by host and
-     * port, which a proxy_pass with variables may name.
-     */
+    /** The literal proxy_pass URLs of this load, whose groups are found once every upstream block is read. */
     static final class Pending extends ArrayList<ProxyPass> {
-        final Map<String, UpstreamGroup> literalGroups = new HashMap<>();
-    }
-
-    /** How a literal proxy_pass's group is found by host (any case) and port (0 for a unix socket path). */
-    static String literalKey(String host, int port) {
-        return host.toLowerCase(java.util.Locale.ROOT) + " " + port;
     }
 
     private static Pending pending(DirectiveCall c) {
         return c.build().shared(Pending.class, Pending::new);
     }
 
-    /**
-     * Finds each proxy_pass's group: an upstream block of that name (which
-     * must not be given a port, as nginx's ngx_http_upstream_add), or else the
-     * address itself, resolved now, as a group of one peer per address.
-     */
     @Override
     public void postConfiguration(ConfigBuild build) throws ConfigException {
         Pending pending = build.sharedOrNull(Pending.class);
         if (pending == null) {
             return;
         }
-        Upstreams upstreams = Upstreams.of(build);
+        PassGroups groups = PassGroups.of(build);
         for (ProxyPass pass : pending) {
-            if (pass.group != null) {
-                pending.literalGroups.putIfAbsent(literalKey(pass.host.substring("unix:".length()), 0), pass.group);
-                continue;
+            if (pass.group == null) {
+                pass.group = groups.atLoad(pass.host, pass.port, 80, pass.where, pass.sequence);
             }
-            Upstreams.Declared block = upstreams.block(pass.host);
-            if (block != null) {
-                if (pass.port >= 0) {
-                    if (block.sequence() < pass.sequence) {
-                        throw new ConfigException("upstream \"" + pass.host + "\" may not have port " + pass.port
-                                + " in " + block.group().where(), pass.where);
-                    }
-                    throw new ConfigException("upstream \"" + pass.host + "\" may not have port " + pass.port,
-                            block.group().where());
-                }
-                pass.group = block.group();
-                continue;
-            }
-            int port = pass.port < 0 ? 80 : pass.port;
-            String host = pass.host;
-            String lookup = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-            String authority = pass.port < 0 ? host : host + ":" + pass.port;
-            List<Peer> peers = new ArrayList<>();
-            try {
-                // Resolved once at load time, as nginx does for a literal proxy_pass host.
-                for (InetAddress a : InetAddress.getAllByName(lookup)) {
-                    peers.add(Peer.tcp(new InetSocketAddress(a, port)));
-                }
-            } catch (UnknownHostException e) {
-                throw new ConfigException("host not found in upstream \"" + authority + "\"", pass.where);
-            }
-            pass.group = upstreams.implicitGroup(host + ":" + port, peers);
-            pending.literalGroups.putIfAbsent(literalKey(host, port), pass.group);
         }
     }
 
@@ -311,7 +196,7 @@ public final class ProxyModule implements Module {
             }
             x.setVariableSlot(conf.pass.slot, pass);
         }
-        UpstreamRequest.start(x, conf.protocol, pass.group(), conf.settings);
+        UpstreamRequest.start(x, conf.protocol, pass.group(), conf.upstream.settings());
         return Flow.DONE;
     }
 
@@ -346,60 +231,6 @@ public final class ProxyModule implements Module {
             return;
         }
         conf.redirects.add(new ProxyConf.Redirect(Template.compile(c, 0), Template.compile(c, 1)));
-    }
-
-    private static void buffers(DirectiveCall c) throws ConfigException {
-        ProxyConf conf = c.conf(PROXY);
-        if (conf.buffersNumber != null) {
-            throw c.duplicate();
-        }
-        int number = c.number(0);
-        long size = c.size(1);
-        if (number == 0 || size == 0) {
-            throw c.error("invalid value \"" + c.arg(number == 0 ? 0 : 1) + "\" in \"" + c.name() + "\" directive");
-        }
-        conf.buffersNumber = number;
-        conf.buffersSize = size;
-        conf.buffersWhere = c.where();
-    }
-
-    /**
-     * nginx's bitmask slot: values in any case, more than one directive at a
-     * level adds up, a repeated value is a warning. The X-Accel ones take
-     * effect (see AccelHeaders); Expires, Cache-Control, Set-Cookie and Vary
-     * only change caching, and there is no cache yet.
-     */
-    private static void ignoreHeaders(DirectiveCall c) throws ConfigException {
-        ProxyConf conf = c.conf(PROXY);
-        Set<String> names = conf.ignoreHeaders == null ? new java.util.LinkedHashSet<>() : conf.ignoreHeaders;
-        for (String v : c.args()) {
-            String known = null;
-            for (String name : dev.portico.proxy.AccelHeaders.IGNORABLE) {
-                if (name.equalsIgnoreCase(v)) {
-                    known = name.toLowerCase(java.util.Locale.ROOT);
-                }
-            }
-            if (known == null) {
-                throw c.error("invalid value \"" + v + "\"");
-            }
-            if (!names.add(known)) {
-                c.warn("duplicate value \"" + v + "\"");
-            }
-        }
-        conf.ignoreHeaders = names;
-    }
-
-    private static void nextUpstream(DirectiveCall c) throws ConfigException {
-        ProxyConf conf = c.conf(PROXY);
-        if (conf.nextUpstream != null) {
-            throw c.duplicate();
-        }
-        for (String v : c.args()) {
-            if (!NEXT_UPSTREAM_VALUES.contains(v)) {
-                throw c.invalidValue(v);
-            }
-        }
-        conf.nextUpstream = List.copyOf(c.args());
     }
 
     // ---- variables ----

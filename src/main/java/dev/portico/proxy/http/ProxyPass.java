@@ -1,11 +1,10 @@
 package dev.portico.proxy.http;
 
 import dev.portico.balancer.UpstreamGroup;
-import dev.portico.balancer.Upstreams;
 import dev.portico.config.syntax.SourceLocation;
 import dev.portico.http.HttpExchange;
 import dev.portico.http.Template;
-import java.util.Map;
+import dev.portico.proxy.PassGroups;
 
 /**
  * A parsed proxy_pass URL: the host as written (an upstream block's name or
@@ -34,18 +33,16 @@ final class ProxyPass {
     final Template template;
     /** The request's variable slot holding its rendered ProxyPass (a template's only). */
     final int slot;
-    /** This configuration's upstream blocks and literal proxy_pass groups, searched per request (a template's only). */
-    final Upstreams upstreams;
-    final Map<String, UpstreamGroup> literalGroups;
+    /** This configuration's upstream blocks and literal addresses' groups, searched per request (a template's only). */
+    final PassGroups groups;
 
     ProxyPass(String url, String host, int port, String uri, String proxyHost, String proxyPort,
               SourceLocation where, int sequence) {
-        this(url, host, port, uri, proxyHost, proxyPort, where, sequence, null, -1, null, null);
+        this(url, host, port, uri, proxyHost, proxyPort, where, sequence, null, -1, null);
     }
 
     private ProxyPass(String url, String host, int port, String uri, String proxyHost, String proxyPort,
-                      SourceLocation where, int sequence, Template template, int slot, Upstreams upstreams,
-                      Map<String, UpstreamGroup> literalGroups) {
+                      SourceLocation where, int sequence, Template template, int slot, PassGroups groups) {
         this.url = url;
         this.host = host;
         this.port = port;
@@ -56,15 +53,12 @@ final class ProxyPass {
         this.sequence = sequence;
         this.template = template;
         this.slot = slot;
-        this.upstreams = upstreams;
-        this.literalGroups = literalGroups;
+        this.groups = groups;
     }
 
     /** A proxy_pass whose URL has variables: rendered for each request. */
-    static ProxyPass withVariables(Template template, int slot, SourceLocation where, Upstreams upstreams,
-                                   Map<String, UpstreamGroup> literalGroups) {
-        return new ProxyPass(template.source(), null, -1, null, null, null, where, 0, template, slot, upstreams,
-                literalGroups);
+    static ProxyPass withVariables(Template template, int slot, SourceLocation where, PassGroups groups) {
+        return new ProxyPass(template.source(), null, -1, null, null, null, where, 0, template, slot, groups);
     }
 
     boolean hasVariables() {

@@ -1,15 +1,9 @@
 package dev.portico.proxy.http;
 
-import dev.portico.balancer.UpstreamGroup;
-import dev.portico.balancer.Upstreams;
 import dev.portico.http.HttpExchange;
 import dev.portico.http.RequestProcessor;
 import dev.portico.log.LogLevel;
-import dev.portico.proxy.Peer;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
-import java.util.List;
+import dev.portico.proxy.PassGroups;
 
 /**
  * A proxy_pass with variables, for one request: nginx's ngx_http_proxy_eval
@@ -53,7 +47,8 @@ final class ProxyTarget {
             RequestProcessor.finish(x, 500);
             return null;
         }
-        pass.group = group(template.upstreams, template, pass);
+        pass.group = template.groups.atRequest(pass.host, pass.port < 0 ? 80 : pass.port, pass.port < 0,
+                pass.port == 0);
         if (pass.group == null) {
             RequestProcessor.logError(x, LogLevel.ERROR, "no resolver defined to resolve " + pass.host);
             RequestProcessor.finish(x, 502);
@@ -127,7 +122,7 @@ final class ProxyTarget {
         if (hostPart.isEmpty()) {
             throw new BadUrl("no host");
         }
-        if (hostPart.startsWith("[") && literalAddress(hostPart) == null) {
+        if (hostPart.startsWith("[") && PassGroups.literalAddress(hostPart) == null) {
             throw new BadUrl("invalid IPv6 address");
         }
         boolean plain = noPort || port == 80;
@@ -159,78 +154,4 @@ final class ProxyTarget {
         }
         return n;
     }
-
-    /**
-     * nginx's search of its upstreams list: an upstream block of that name
-     * when the URL has no port, a literal proxy_pass's group of the same
-     * host and port; else a group of its own for an address that needs no
-     * resolving (an IP address, a unix socket), else null.
-     */
-    private static UpstreamGroup group(Upstreams upstreams, ProxyPass template, ProxyPass pass) {
-        boolean unix = pass.port == 0;
-        if (pass.port < 0 || unix) {
-            Upstreams.Declared block = upstreams.block(pass.host);
-            if (block != null) {
-                return block.group();
-            }
-        }
-        int port = pass.port < 0 ? 80 : pass.port;
-        UpstreamGroup literal = template.literalGroups.get(ProxyModule.literalKey(pass.host, port));
-        if (literal != null) {
-            return literal;
-        }
-        Peer peer;
-        if (unix) {
-            peer = Peer.unix(pass.host);
-        } else {
-            InetAddress address = literalAddress(pass.host);
-            if (address == null) {
-                return null;
-            }
-            peer = Peer.tcp(new InetSocketAddress(address, port));
-        }
-        // ngx_http_upstream_create_round_robin_peer: a group for this request only.
-        return new UpstreamGroup(peer.name(), null, true,
-                List.of(new UpstreamGroup.PeerState(peer, 1, 1, 10, false, 0)), List.of(),
-                UpstreamGroup.systemClock());
-    }
-
-    /** The address a literal IPv4 (nginx's ngx_inet_addr) or bracketed IPv6 host names, or null. */
-    static InetAddress literalAddress(String host) {
-        try {
-            if (host.startsWith("[") && host.endsWith("]")) {
-                String inner = host.substring(1, host.length() - 1);
-                if (inner.isEmpty() || inner.indexOf(':') < 0 || !inner.chars().allMatch(
-                        c -> c == ':' || c == '.' || Character.digit(c, 16) >= 0)) {
-                    return null;
-                }
-                return InetAddress.getByName(inner);
-            }
-            byte[] octets = new byte[4];
-            int dots = 0;
-            int octet = 0;
-            for (int i = 0; i < host.length(); i++) {
-                char c = host.charAt(i);
-                if (c >= '0' && c <= '9') {
-                    octet = octet * 10 + (c - '0');
-                    if (octet > 255) {
-                        return null;
-                    }
-                } else if (c == '.' && dots < 3) {
-                    octets[dots++] = (byte) octet;
-                    octet = 0;
-                } else {
-                    return null;
-                }
-            }
-            if (dots != 3) {
-                return null;
-            }
-            octets[3] = (byte) octet;
-            return InetAddress.getByAddress(octets);
-        } catch (UnknownHostException e) {
-            return null;
-        }
-    }
-
 }

@@ -76,6 +76,12 @@ public final class UwsgiProtocol implements UpstreamProtocol {
         return new UwsgiRequestPacket(packet, x.isHead());
     }
 
+    /** nginx's uwsgi module closes every connection after its response: no keepalive pool. */
+    @Override
+    public boolean keepsConnections() {
+        return false;
+    }
+
     @Override
     public boolean streamsChunkedBody() {
         return false;

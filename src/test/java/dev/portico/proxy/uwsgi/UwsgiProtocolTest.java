@@ -54,6 +54,7 @@ class UwsgiProtocolTest {
         assertThat(p.scheme()).isEqualTo("uwsgi");
         assertThat(p.requestTarget(x)).as("nginx's log shows uwsgi://host:port with no URI").isEmpty();
         assertThat(p.streamsChunkedBody()).as("CONTENT_LENGTH must be known").isFalse();
+        assertThat(p.keepsConnections()).as("nginx's uwsgi: one connection per request").isFalse();
         p.initChannel(upstream.pipeline());
         assertThat(upstream.pipeline().get(UwsgiResponseDecoder.class)).isNotNull();
         UwsgiRequestPacket get = (UwsgiRequestPacket) p.encodeRequestHead(x, 0);

@@ -1,0 +1,90 @@
+package dev.portico.proxy.uwsgi;
+
+import dev.portico.balancer.UpstreamGroup;
+import dev.portico.config.syntax.SourceLocation;
+import dev.portico.http.HttpExchange;
+import dev.portico.http.RequestProcessor;
+import dev.portico.http.Template;
+import dev.portico.log.LogLevel;
+import dev.portico.proxy.PassGroups;
+
+/**
+ * One uwsgi_pass: a literal address, whose group is found once the whole configuration is
+ * read (an upstream block may follow the location that names it), or a {@link #template}
+ * with variables, rendered and looked up per request as nginx's ngx_http_uwsgi_eval and
+ * ngx_http_upstream_init_request do.
+ */
+final class UwsgiPass {
+
+    /** The literal address, or null for a template. */
+    final UwsgiAddress address;
+    final Template template;
+    final SourceLocation where;
+    final int sequence;
+    final PassGroups groups;
+    UpstreamGroup group;
+
+    private UwsgiPass(UwsgiAddress address, Template template, SourceLocation where, int sequence,
+                      PassGroups groups) {
+        this.address = address;
+        this.template = template;
+        this.where = where;
+        this.sequence = sequence;
+        this.groups = groups;
+    }
+
+    static UwsgiPass literal(UwsgiAddress address, SourceLocation where, PassGroups groups) {
+        UwsgiPass pass = new UwsgiPass(address, null, where, groups.nextSequence(), groups);
+        if (address.unix()) {
+            pass.group = groups.unix(address.host());
+        }
+        return pass;
+    }
+
+    static UwsgiPass withVariables(Template template, SourceLocation where, PassGroups groups) {
+        return new UwsgiPass(null, template, where, 0, groups);
+    }
+
+    /** "uwsgi://" (any case) in front of an address is optional; nginx strips it when longer. */
+    static String withoutScheme(String url) {
+        return url.length() > 8 && url.regionMatches(true, 0, "uwsgi://", 0, 8) ? url.substring(8) : url;
+    }
+
+    static boolean secure(String url) {
+        return url.length() > 9 && url.regionMatches(true, 0, "suwsgi://", 0, 9);
+    }
+
+    /**
+     * The group for this request, or null when the request was answered instead: 500 for an
+     * address that does not parse or has no port, 502 for a name that would need a resolver
+     * (Portico has none), each with nginx's error-log line.
+     */
+    UpstreamGroup group(HttpExchange x) {
+        if (template == null) {
+            return group;
+        }
+        String url = template.render(x);
+        if (secure(url)) {
+            return refuse(x, 500, "suwsgi protocol requires SSL support");
+        }
+        String rest = withoutScheme(url);
+        UwsgiAddress a;
+        try {
+            a = UwsgiAddress.parse(rest);
+        } catch (UwsgiAddress.BadAddress e) {
+            return refuse(x, 500, e.getMessage() + " in upstream \"" + rest + "\"");
+        }
+        if (a.port() < 0 && !a.unix()) {
+            UpstreamGroup block = groups.block(a.host());
+            return block != null ? block : refuse(x, 500, "no port in upstream \"" + a.host() + "\"");
+        }
+        UpstreamGroup found = groups.atRequest(a.host(), a.unix() ? 0 : a.port(), false, a.unix());
+        return found != null ? found : refuse(x, 502, "no resolver defined to resolve " + a.host());
+    }
+
+    private static UpstreamGroup refuse(HttpExchange x, int status, String message) {
+        RequestProcessor.logError(x, LogLevel.ERROR, message);
+        RequestProcessor.finish(x, status);
+        return null;
+    }
+}
