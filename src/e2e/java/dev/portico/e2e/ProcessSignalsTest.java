@@ -167,7 +167,9 @@ class ProcessSignalsTest {
             keepAlive.start();
             fresh.start();
             try {
-                Thread.sleep(700);
+                // Both loops are under way on the old configuration before the reload.
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20))
+                        .until(() -> keepAliveSeen.contains("old") && freshSeen.contains("old"));
                 prefix.config(config("new", "listen 127.0.0.1:%%PORT2%%;"));
                 server.signal("HUP");
                 server.awaitErrorLog("signal 1 (SIGHUP) received, reconfiguring");
@@ -175,7 +177,13 @@ class ProcessSignalsTest {
                 while (!PorticoProcess.accepts(server.port(2)) && System.nanoTime() < deadline) {
                     Thread.sleep(20);
                 }
-                Thread.sleep(1300);
+                // Load goes on until both loops have seen the new configuration and some more requests.
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20))
+                        .until(() -> keepAliveSeen.contains("new") && freshSeen.contains("new"));
+                int keepAliveMark = keepAliveCount.get();
+                int freshMark = freshCount.get();
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20))
+                        .until(() -> keepAliveCount.get() > keepAliveMark + 20 && freshCount.get() > freshMark + 20);
             } finally {
                 running.set(false);
                 keepAlive.join(10_000);

@@ -439,6 +439,21 @@ public final class HttpExchange {
         }
     }
 
+    /**
+     * The request body read in full (nginx's r->request_body): kept for the
+     * request's life, so that an upstream reached after an internal redirect
+     * (error_page, X-Accel-Redirect) gets it again; null until then.
+     */
+    public Object readRequestBody() {
+        return readRequestBody;
+    }
+
+    public void setReadRequestBody(Object body) {
+        this.readRequestBody = body;
+    }
+
+    private Object readRequestBody;
+
     /** The rest of the request body will be read and dropped, as ngx_http_discard_request_body. */
     public void discardRequestBody() {
         this.bodyConsumer = null;

@@ -357,9 +357,7 @@ public final class RequestProcessor {
                 return true;
             }
             if (target.startsWith("@")) {
-                if (!x.isHead()) {
-                    x.setMethod("GET");
-                }
+                // A named location keeps the method (and the body), as ngx_http_send_error_page.
                 namedRedirect(x, target);
                 return true;
             }

@@ -140,6 +140,13 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         UpstreamRequest u = new UpstreamRequest(x, protocol, group, settings);
         x.setUpstream(u);
         x.addCleanup(u::close);
+        if (u.bodyLength != 0 && x.readRequestBody() instanceof RequestBodySpool read) {
+            // Read in full for an upstream before an internal redirect: it goes again.
+            u.spool = read;
+            u.bodyLength = read.size();
+            u.connect();
+            return;
+        }
         if (u.bodyLength != 0 && !u.bodyStreams) {
             // The whole body first (memory, then a temporary file): it can be sent again on a retry.
             u.spool = RequestBodySpool.create(x);
@@ -232,13 +239,19 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
             f.channel().close();
             return;
         }
+        if (!f.isSuccess() && !client.isActive()) {
+            // The client went away while connecting: nothing to log, as nginx logs nothing for a
+            // client that leaves.
+            close();
+            return;
+        }
         if (!f.isSuccess()) {
             String where = peer.isUnix() ? "connect() to " + peer.name() + " failed (" : "connect() failed (";
             String errno = errno(f.cause());
             // ngx_event_connect_peer: refusals and unreachable networks are errors, the rest
             // (a missing socket file, no permission) critical.
             LogLevel level = errno.startsWith("111:") || errno.startsWith("113:") || errno.startsWith("104:")
-                    ? LogLevel.ERROR : LogLevel.CRIT;
+                    || f.cause() instanceof java.nio.channels.ClosedChannelException ? LogLevel.ERROR : LogLevel.CRIT;
             failTry(NextUpstream.ERROR, level, where + errno + ") while connecting to upstream");
             return;
         }
@@ -300,7 +313,7 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
 
     /** The errno text nginx prints for a failed connect. */
     private static String errno(Throwable cause) {
-        String m = String.valueOf(cause.getMessage());
+        String m = cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
         if (m.contains("Connection refused")) {
             return "111: Connection refused";
         }
@@ -344,6 +357,10 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
                 if (HttpUtil.isTransferEncodingChunked(x.request())) {
                     x.setRequestBodyLength(bodyLength); // $content_length from now on, as nginx
                 }
+                // The request owns it from now on, for a later upstream after a redirect.
+                RequestBodySpool read = spool;
+                x.setReadRequestBody(read);
+                x.addCleanup(read::discard);
                 connect();
             }
             return;
@@ -922,7 +939,9 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
             pendingBody.poll().release();
         }
         if (spool != null) {
-            spool.discard();
+            if (spool != x.readRequestBody()) {
+                spool.discard();
+            }
             spool = null;
         }
         if (upstream != null && upstream.isOpen()) {

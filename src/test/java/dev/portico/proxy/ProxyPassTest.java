@@ -22,6 +22,8 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -86,6 +88,14 @@ class ProxyPassTest {
                         }
                         location /refused/ {
                             proxy_pass http://127.0.0.1:DEAD;
+                        }
+                        location /upload-elsewhere/ {
+                            proxy_pass http://127.0.0.1:DEAD;
+                            error_page 502 = @upload;
+                        }
+                        location @upload {
+                            rewrite ^ /upload break;
+                            proxy_pass http://UP;
                         }
                         location /refused-page/ {
                             proxy_pass http://127.0.0.1:DEAD;
@@ -267,6 +277,24 @@ class ProxyPassTest {
             Map<String, Object> upload = uploaded(c.read(false));
             assertEquals(expected, upload.get("sha256"));
             assertEquals((long) body.length, upload.get("length"));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1000, 300_000})
+    void aBodyReadForOneUpstreamGoesToTheNextAfterAnErrorPageRedirect(int size) throws Exception {
+        // Read in full for the refused upstream (in memory, or past client_body_buffer_size in a
+        // temporary file), the body is sent again by the named location's upstream, as nginx does.
+        byte[] body = new byte[size];
+        new java.util.Random(size).nextBytes(body);
+        try (RawClient c = new RawClient(port)) {
+            c.send("POST /upload-elsewhere/x HTTP/1.1\r\nHost: localhost\r\nContent-Length: " + body.length
+                    + "\r\nConnection: close\r\n\r\n");
+            c.send(body);
+            Map<String, Object> upload = uploaded(c.read(false));
+            assertEquals(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body)),
+                    upload.get("sha256"));
+            assertEquals((long) size, upload.get("length"));
         }
     }
 
