@@ -1,42 +1,53 @@
 #!/usr/bin/env python3
-"""uwsgi_pass throughput and latency, Portico beside Debian's nginx, to the same uWSGI.
+"""Throughput and p99 latency of uwsgi_pass, Portico beside Debian's nginx, to one uWSGI.
 
-Starts Debian's uWSGI running examples/flaskapp with its uwsgi.ini (the deployment guide's:
-master, 4 processes of 2 threads, a unix socket), then each proxy in turn from the same
-configuration (include uwsgi_params; uwsgi_pass to that socket; access log off), pinned to
-CPU 0 with taskset; uWSGI and the load generator (wrk, keep-alive connections) share CPU 1.
-After a warm-up per proxy, rounds alternate between the two; prints requests per second, the
-99th percentile latency and the proxy's CPU time per request (from /proc) of each round, the
-medians, and the ratios Portico/nginx. Runs by hand:
+Debian's uWSGI runs examples/flaskapp with its uwsgi.ini (the deployment guide's: master,
+4 processes of 2 threads, a unix socket, harakiri, buffer-size; request logging off, and the
+socket open to everyone, as nginx's worker runs as nobody), pinned to CPU 1 with wrk and this
+program. Both proxies read the same
+configuration text (only the prefix and the listening port differ: include uwsgi_params;
+uwsgi_pass to an upstream block holding that socket) and run at the same time, pinned to
+CPU 0. Requests: GET /headers, which the application answers "{}\\n". uwsgi opens one
+connection per request, for nginx as for Portico.
 
-    bench/uwsgi_vs_nginx.py --duration 10 --rounds 3
+Each proxy gets an uncounted warm-up (Portico's JIT compiles its hot paths then), then R
+rounds of wrk, the two proxies taking turns and the first one alternating. Printed: per
+round and as medians, requests/s, p99 latency and the proxy's CPU time per request (the
+fair figure when CPU 1, where the application runs, is the limit), and the ratios
+Portico/nginx. The measuring, the check that no other program took our CPUs (a disturbed
+round is run again, --retries) and the report of problems are bench/proxy_vs_nginx.py's.
 
-It ends by itself: every process it starts is stopped by pid at the end.
+Runs by hand (after `mvn -B -q package -DskipTests`):
+
+    bench/uwsgi_vs_nginx.py [--duration 20] [--warmup 20] [--rounds 3]
+
+Exit status as proxy_vs_nginx.py's: 0; 1 when wrk saw socket errors or non-2xx answers, or
+a proxy wrote to its error log or output; 2 when a tool is missing or a server does not start.
+It ends by itself, stops every process it started by pid and removes its temporary folder.
 """
 import argparse
 import os
-import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-HOME = os.path.dirname(HERE)
-APP = os.path.join(HOME, "examples", "flaskapp")
+import proxy_vs_nginx as bench
+from processes import free_port
 
-CONFIG = """
-daemon off;
-worker_processes 1;
-pid {prefix}/logs/server.pid;
-error_log {prefix}/logs/error.log;
-events {{ worker_connections 4096; }}
-http {{
+UWSGI = "/usr/bin/uwsgi"
+UWSGI_PYTHON3 = "/usr/lib/uwsgi/plugins/python3_plugin.so"
+UWSGI_PROCESSES = 4
+PATH, BODY = "/headers", b"{}\n"
+
+# The configuration both proxies read, word for word.
+PROXY_CONFIG = bench.MAIN_CONFIG + """http {{
     access_log off;
-    keepalive_requests 100000;
+    keepalive_requests 100000;{temp_paths}
     upstream flask_app {{
         server unix:{socket} fail_timeout=0;
     }}
@@ -51,162 +62,152 @@ http {{
 """
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def check_tools():
+    missing = [f"{tool} ({hint})" for tool, hint in [("wrk", "apt-get install wrk"),
+                                                     ("taskset", "apt-get install util-linux")]
+               if not shutil.which(tool)]
+    for path, hint in [(bench.NGINX, "apt-get install nginx"), (UWSGI, "apt-get install uwsgi"),
+                       (UWSGI_PYTHON3, "apt-get install uwsgi-plugin-python3"),
+                       (bench.PORTICO_JAR, "build it first: mvn -B -q package -DskipTests")]:
+        if not os.path.exists(path):
+            missing.append(f"{path} ({hint})")
+    if missing:
+        bench.fail("missing: " + "; ".join(missing))
+    if (os.cpu_count() or 1) < 2:
+        bench.fail("needs 2 CPUs: the proxies run on CPU 0, uWSGI and the load on CPU 1")
 
 
-def wait_for(connect, proc, what, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"{what} exited with {proc.returncode}")
-        try:
-            connect().close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit(f"{what} did not start")
+def start_uwsgi(sock, log_dir):
+    """uWSGI with examples/flaskapp's uwsgi.ini, its socket and harakiri set as the ini reads them.
+
+    The socket is opened to everyone (the ini's chmod-socket is 660): nginx's worker runs as
+    nobody, as a deployment's would run as www-data, the socket's group."""
+    cmd = ["env", f"FLASKAPP_SOCKET={sock}", "FLASKAPP_HARAKIRI=60", "PYTHONDONTWRITEBYTECODE=1",
+           "taskset", "-c", bench.LOAD_CPU, UWSGI, "--plugin", "python3",
+           "--ini", os.path.join(bench.FLASKAPP, "uwsgi.ini"), "--chdir", bench.FLASKAPP, "--disable-logging",
+           "--chmod-socket=666"]
+    return bench.Process("uwsgi", cmd, log_dir)
 
 
-def start_uwsgi(workdir):
-    sock = os.path.join(workdir, "app.sock")
-    env = {k: v for k, v in os.environ.items()
-           if not (k.startswith("PYTHON") or k.startswith("UWSGI_") or k == "VIRTUAL_ENV")}
-    env.update(FLASKAPP_SOCKET=sock, FLASKAPP_HARAKIRI="60", PYTHONDONTWRITEBYTECODE="1")
-    cmd = ["taskset", "-c", "1", "/usr/bin/uwsgi", "--plugin", "python3", "--ini", os.path.join(APP, "uwsgi.ini"),
-           "--chdir", APP, "--logto", os.path.join(workdir, "uwsgi.log"), "--disable-logging"]
-    return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), sock
-
-
-def await_uwsgi(proc, sock, workdir):
-    def connect():
-        s = socket.socket(socket.AF_UNIX)
-        s.connect(sock)
-        return s
-
-    # Loading the application on a busy CPU can take a while.
-    wait_for(connect, proc, "uwsgi", timeout=180)
-    deadline = time.time() + 180
-    while "spawned uWSGI worker 4 " not in open(os.path.join(workdir, "uwsgi.log")).read():
-        if time.time() > deadline:
-            raise SystemExit("uwsgi did not spawn its workers")
+def await_uwsgi(uwsgi, sock):
+    # Loading the application on a busy CPU can take long.
+    deadline = time.monotonic() + 180
+    while f"spawned uWSGI worker {UWSGI_PROCESSES} " not in "\n".join(uwsgi.output_lines()):
+        if not uwsgi.alive():
+            bench.fail(f"uwsgi exited with {uwsgi.proc.returncode}; see {uwsgi.output()}")
+        if time.monotonic() > deadline:
+            bench.fail(f"uwsgi did not spawn its workers; see {uwsgi.output()}")
         time.sleep(0.1)
-
-
-def start_proxy(kind, sock):
-    prefix = tempfile.mkdtemp(prefix=f"bench-uwsgi-{kind}-")
-    os.makedirs(f"{prefix}/logs")
-    os.makedirs(f"{prefix}/conf")
-    shutil.copy(os.path.join(HOME, "conf", "uwsgi_params"), f"{prefix}/conf/uwsgi_params")
-    port = free_port()
-    conf = f"{prefix}/conf/server.conf"
-    with open(conf, "w") as f:
-        f.write(CONFIG.format(prefix=prefix, port=port, socket=sock))
-    if kind == "portico":
-        cmd = ["taskset", "-c", "0", f"{HOME}/bin/portico", "-p", prefix, "-c", conf]
-    else:
-        cmd = ["taskset", "-c", "0", shutil.which("nginx") or "/usr/sbin/nginx", "-p", prefix, "-c", conf,
-               "-g", "master_process off;"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_for(lambda: socket.create_connection(("127.0.0.1", port), timeout=0.2), proc, kind)
-    return proc, port, prefix
-
-
-def stop(proc, sig=signal.SIGTERM):
-    if proc.poll() is None:
-        proc.send_signal(sig)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def seconds(text):
-    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
-    return float(value) * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[unit]
-
-
-def cpu_seconds(pid):
-    """User and system CPU time of a process (all its threads) so far."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def tree_cpu_seconds(pid):
-    """CPU time of a process and its children (uWSGI's master and workers)."""
-    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
-    return cpu_seconds(pid) + sum(cpu_seconds(int(c)) for c in out.split())
-
-
-def wrk(port, path, duration, connections, strict=True):
-    out = subprocess.run(["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency",
-                          f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    requests = int(re.search(r"(\d+) requests in", out).group(1))
-    p99 = seconds(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)|Socket errors: .*", out)
-    if errors and strict:
-        raise SystemExit(f"wrk saw errors:\n{out}")
-    return rps, p99, requests
-
-
-def median(values):
-    values = sorted(values)
-    return values[len(values) // 2]
+    with socket.socket(socket.AF_UNIX) as s:
+        s.connect(sock)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=int, default=10, help="seconds per round")
-    parser.add_argument("--warmup", type=int, default=20, help="seconds of warm-up per proxy (the JIT's)")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds per proxy; medians are reported")
-    parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--path", default="/", help="the application's URL (default: its index)")
+    parser.add_argument("--duration", type=int, default=20, help="seconds per counted wrk run")
+    parser.add_argument("--warmup", type=int, default=20, help="uncounted seconds per proxy")
+    parser.add_argument("--rounds", type=int, default=3, help="counted runs per proxy; medians reported")
+    parser.add_argument("--connections", type=int, default=16, help="wrk -c")
+    parser.add_argument("--threads", type=int, default=1, help="wrk -t")
+    parser.add_argument("--retries", type=int, default=2,
+                        help="times a round is run again when another program took our CPUs meanwhile")
     args = parser.parse_args()
-    for tool in ("wrk", "taskset", "/usr/bin/uwsgi"):
-        if not shutil.which(tool):
-            raise SystemExit(f"{tool} is missing (apt-get install wrk util-linux uwsgi uwsgi-plugin-python3)")
-    if not (shutil.which("nginx") or os.path.exists("/usr/sbin/nginx")):
-        raise SystemExit("nginx: not installed (apt-get install nginx)")
-    workdir = tempfile.mkdtemp(prefix="bench-uwsgi-app-")
-    uwsgi, sock = start_uwsgi(workdir)
-    proxies = {}
+    check_tools()
+    os.sched_setaffinity(0, {int(bench.LOAD_CPU)})
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+    root = tempfile.mkdtemp(prefix="bench-uwsgi-")
+    os.chmod(root, 0o755)  # nginx's worker (nobody) reaches the socket through it
+    started = []
     try:
-        await_uwsgi(uwsgi, sock, workdir)
-        for kind in ("portico", "nginx"):
-            proxies[kind] = start_proxy(kind, sock)
-            # Both stay up: each round runs against one while the other idles.
-            wrk(proxies[kind][1], args.path, args.warmup, args.connections, strict=False)
-        results = {"portico": [], "nginx": []}
-        for r in range(args.rounds):
-            for kind in ("portico", "nginx"):
-                pid = proxies[kind][0].pid
-                cpu = cpu_seconds(pid)
-                app_cpu = tree_cpu_seconds(uwsgi.pid)
-                rps, p99, requests = wrk(proxies[kind][1], args.path, args.duration, args.connections)
-                per_request = (cpu_seconds(pid) - cpu) / requests
-                app_per_request = (tree_cpu_seconds(uwsgi.pid) - app_cpu) / requests
-                results[kind].append((rps, p99, per_request))
-                print(f"round {r + 1} {kind}: {rps:.0f} requests/s, p99 {p99 * 1000:.2f} ms, "
-                      f"proxy CPU {per_request * 1e6:.0f} us per request (uWSGI's {app_per_request * 1e6:.0f} us)",
-                      flush=True)
-        med = {k: tuple(median([x[i] for x in v]) for i in range(3)) for k, v in results.items()}
-        for kind, (rps, p99, per_request) in med.items():
-            print(f"{kind}: median {rps:.0f} requests/s, p99 {p99 * 1000:.2f} ms, proxy CPU "
-                  f"{per_request * 1e6:.0f} us per request over {args.rounds} rounds")
-        print(f"ratio portico/nginx: requests/s {med['portico'][0] / med['nginx'][0]:.2f}, "
-              f"p99 {med['portico'][1] / med['nginx'][1]:.2f}, CPU per request "
-              f"{med['portico'][2] / med['nginx'][2]:.2f} (lower is better for these two)")
+        sock = os.path.join(root, "app.sock")
+        uwsgi = start_uwsgi(sock, root)
+        started.append(uwsgi)
+        await_uwsgi(uwsgi, sock)
+        servers, ports, prefixes = {}, {}, {}
+        for name in bench.SERVERS:
+            prefix = prefixes[name] = os.path.join(root, name)
+            for sub in ["logs", "conf", "temp"]:
+                os.makedirs(os.path.join(prefix, sub))
+            shutil.copy(os.path.join(bench.HOME, "conf", "uwsgi_params"), os.path.join(prefix, "conf"))
+            ports[name] = free_port()
+            conf = os.path.join(prefix, "conf", "nginx.conf")
+            with open(conf, "w") as f:
+                f.write(PROXY_CONFIG.format(prefix=prefix, temp_paths=bench.TEMP_PATHS.format(prefix=prefix),
+                                            socket=sock, port=ports[name]))
+            binary = bench.PORTICO if name == "portico" else bench.NGINX
+            check = subprocess.run([binary, "-t", "-q", "-p", prefix, "-c", conf], capture_output=True, text=True)
+            if check.returncode != 0:
+                bench.fail(f"{name} rejects the configuration:\n{check.stderr.strip()}")
+            servers[name] = bench.Process(name, ["taskset", "-c", bench.PROXY_CPU, binary, "-p", prefix,
+                                                 "-c", conf], prefix)
+            started.append(servers[name])
+        for name, server in servers.items():
+            server.wait_port(ports[name])
+            bench.check_answer(ports[name], PATH, BODY, f"{name} (uwsgi_pass)")
+
+        with open("/proc/loadavg") as f:
+            print(f"load average before: {' '.join(f.read().split()[:3])}")
+        print(f"uWSGI {UWSGI_PROCESSES} processes x 2 threads on a unix socket; GET {PATH}; "
+              f"wrk -t {args.threads} -c {args.connections}, warm-up {args.warmup} s, {args.rounds} x "
+              f"{args.duration} s per proxy; proxies on CPU {bench.PROXY_CPU}, uWSGI and wrk on CPU {bench.LOAD_CPU}")
+        for name in bench.SERVERS:
+            if args.warmup > 0:
+                warm = bench.measure(servers[name], ports[name], PATH, args.warmup, args, [uwsgi])
+                print(f"  warm-up {name:8} {warm['rps']:10.0f} req/s  p99 {warm['p99_ms']:8.2f} ms"
+                      + "".join(f"  [{n}]" for n in bench.problems(warm)))
+        runs = {name: [] for name in bench.SERVERS}
+        trouble, disturbed = [], []
+        for round_index in range(args.rounds):
+            order = bench.SERVERS if round_index % 2 == 0 else bench.SERVERS[::-1]
+            for name in order:
+                for attempt in range(args.retries + 1):
+                    result = bench.measure(servers[name], ports[name], PATH, args.duration, args, [uwsgi])
+                    disturbed_by = bench.disturbance(result)
+                    notes = bench.problems(result) + ([disturbed_by] if disturbed_by else [])
+                    print(f"  round {round_index + 1} {name:8} {result['rps']:10.0f} req/s  "
+                          f"p99 {result['p99_ms']:8.2f} ms  proxy CPU {result['cpu_us_per_request']:6.1f} us/req  "
+                          f"CPU{bench.PROXY_CPU} {result['busy'][bench.PROXY_CPU]:3.0f} % "
+                          f"(proxy {result['ours'][bench.PROXY_CPU]:3.0f})  CPU{bench.LOAD_CPU} "
+                          f"{result['busy'][bench.LOAD_CPU]:3.0f} % (uWSGI and wrk {result['ours'][bench.LOAD_CPU]:3.0f})"
+                          + "".join(f"  [{n}]" for n in notes))
+                    if not disturbed_by:
+                        break
+                    if attempt < args.retries:
+                        print(f"  round {round_index + 1} {name:8} again: another program was running")
+                        time.sleep(bench.RETRY_PAUSE)
+                runs[name].append(result)
+                trouble += [f"{name} round {round_index + 1}: {n}" for n in bench.problems(result)]
+                if disturbed_by:
+                    disturbed.append(f"{name} round {round_index + 1}: {disturbed_by}")
+        med = {name: {key: statistics.median(r[key] for r in runs[name])
+                      for key in ("rps", "p99_ms", "cpu_us_per_request")} for name in bench.SERVERS}
+
+        with open("/proc/loadavg") as f:
+            print(f"\nload average after: {' '.join(f.read().split()[:3])}")
+        p, n = med["portico"], med["nginx"]
+        print(f"\nmedians of {args.rounds} rounds (rps ratio >= 1 and p99 / CPU ratios <= 1 favour Portico)")
+        print(f"requests/s  portico {p['rps']:.0f}  nginx {n['rps']:.0f}  ratio {bench.ratio(p['rps'], n['rps']):.2f}")
+        print(f"p99         portico {p['p99_ms']:.2f} ms  nginx {n['p99_ms']:.2f} ms  "
+              f"ratio {bench.ratio(p['p99_ms'], n['p99_ms']):.2f}")
+        print(f"proxy CPU   portico {p['cpu_us_per_request']:.1f} us/req  nginx {n['cpu_us_per_request']:.1f} us/req  "
+              f"ratio {bench.ratio(p['cpu_us_per_request'], n['cpu_us_per_request']):.2f}")
+
+        for name in bench.SERVERS:
+            for what, lines in [("error log", bench.error_log_lines(prefixes[name])),
+                                ("output", servers[name].output_lines())]:
+                print(f"\n{name} {what}: {len(lines)} lines" + "".join(f"\n  {line}" for line in lines[:10]))
+                if lines:
+                    trouble.append(f"{name}: {len(lines)} {what} lines")
+        if disturbed:
+            print("\nrounds disturbed by other programs (rerun on a quiet machine):\n  " + "\n  ".join(disturbed))
+        if trouble:
+            print("\nproblems seen:\n  " + "\n  ".join(trouble))
+        return 1 if trouble else 0
     finally:
-        for proc, _, prefix in proxies.values():
-            stop(proc)
-            shutil.rmtree(prefix, ignore_errors=True)
-        stop(uwsgi, signal.SIGINT)
-        shutil.rmtree(workdir, ignore_errors=True)
+        for process in reversed(started):
+            process.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":
