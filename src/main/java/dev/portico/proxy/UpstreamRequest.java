@@ -653,12 +653,15 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         return accel != null ? accel : settings.buffering();
     }
 
+    /** The temporary-file folder when *_temp_path is not set, looked up once. */
+    private static final java.nio.file.Path SYSTEM_TEMP = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
+
     /** Where the response buffer's temporary file goes; its creation is logged as nginx does. */
     private final class TempFiles implements ResponseBuffer.TempFiles {
         @Override
         public java.nio.file.Path folder() {
             return settings.tempPath() != null ? settings.tempPath()
-                    : java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
+                    : SYSTEM_TEMP;
         }
 
         @Override
