@@ -29,6 +29,13 @@ public final class UpstreamGroup {
         int conns;
         long accessed;
         long checked;
+        /** Set by active health checks (package health): the peer gets no traffic until it passes again. */
+        volatile boolean unhealthy;
+        // Counters for the status endpoints, updated under the group's lock.
+        long requests;
+        long failures;
+        String lastFailure;
+        long lastFailureMillis;
 
         public PeerState(Peer peer, int weight, int maxFails, long failTimeout, boolean down, int maxConns) {
             this.peer = peer;
@@ -40,10 +47,38 @@ public final class UpstreamGroup {
             this.effectiveWeight = weight;
         }
 
+        public int weight() {
+            return weight;
+        }
+
+        public boolean isDown() {
+            return down;
+        }
+
+        public boolean isUnhealthy() {
+            return unhealthy;
+        }
+
+        /** Active health checks' verdict: an unhealthy peer is skipped by every balancing method. */
+        public void setUnhealthy(boolean unhealthy) {
+            this.unhealthy = unhealthy;
+        }
+
         @Override
         public String toString() {
             return peer.name();
         }
+    }
+
+    /**
+     * One peer's state as the status endpoints show it, read under the group's lock.
+     *
+     * @param failed      taken out by passive health (max_fails within fail_timeout) right now
+     * @param lastFailure what the last failed try logged, or null
+     */
+    public record PeerStats(String name, boolean backup, int weight, boolean down, boolean unhealthy,
+                            boolean failed, int active, long requests, long failures, String lastFailure,
+                            long lastFailureMillis) {
     }
 
     /** One request's walk through the group (ngx_http_upstream_rr_peer_data_t). */
@@ -128,6 +163,21 @@ public final class UpstreamGroup {
         return List.of(backup);
     }
 
+    /** Every peer's counters and state, primaries first. */
+    public synchronized List<PeerStats> stats() {
+        long now = clock.getAsLong();
+        List<PeerStats> out = new java.util.ArrayList<>(primary.length + backup.length);
+        for (PeerState[] list : new PeerState[][] {primary, backup}) {
+            for (PeerState p : list) {
+                boolean failed = !single && p.maxFails > 0 && p.fails >= p.maxFails
+                        && now - p.checked <= p.failTimeout;
+                out.add(new PeerStats(p.peer.name(), list == backup, p.weight, p.down, p.unhealthy, failed,
+                        p.conns, p.requests, p.failures, p.lastFailure, p.lastFailureMillis));
+            }
+        }
+        return out;
+    }
+
     public Tries newTries() {
         return new Tries();
     }
@@ -150,7 +200,7 @@ public final class UpstreamGroup {
                 // nginx's single peer: only down and max_conns keep it out, never failures; the
                 // request's tries (one, or more after a failed keepalive connection) bound its use.
                 PeerState p = primary[0];
-                if (!p.down && t.left > 0 && (p.maxConns == 0 || p.conns < p.maxConns)) {
+                if (!p.down && !p.unhealthy && t.left > 0 && (p.maxConns == 0 || p.conns < p.maxConns)) {
                     best = p;
                 }
             } else {
@@ -175,6 +225,7 @@ public final class UpstreamGroup {
             return null;
         }
         best.conns++;
+        best.requests++;
         t.left--;
         return best;
     }
@@ -186,7 +237,7 @@ public final class UpstreamGroup {
         int total = 0;
         for (int i = 0; i < peers.length; i++) {
             PeerState p = peers[i];
-            if (tried[i] || p.down) {
+            if (tried[i] || p.down || p.unhealthy) {
                 continue;
             }
             if (p.maxFails > 0 && p.fails >= p.maxFails && now - p.checked <= p.failTimeout) {
@@ -221,8 +272,23 @@ public final class UpstreamGroup {
      *
      * @return true when this failure takes the peer out ("upstream server temporarily disabled")
      */
-    public synchronized boolean free(PeerState p, boolean failed) {
+    public boolean free(PeerState p, boolean failed) {
+        return free(p, failed ? "failed" : null);
+    }
+
+    /**
+     * As {@link #free(PeerState, boolean)}, with what went wrong.
+     *
+     * @param failure null for a try that did not fail, else the reason the status endpoint shows
+     */
+    public synchronized boolean free(PeerState p, String failure) {
+        boolean failed = failure != null;
         p.conns--;
+        if (failed) {
+            p.failures++;
+            p.lastFailure = failure;
+            p.lastFailureMillis = System.currentTimeMillis();
+        }
         if (single) {
             return false; // nginx does not account a single peer's failures
         }

@@ -751,7 +751,7 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
             RequestProcessor.logError(x, level, message, upstreamUrl());
         }
         boolean counts = failure != NextUpstream.HTTP_403 && failure != NextUpstream.HTTP_404;
-        release(counts);
+        release(counts ? (message != null ? message : failure.word()) : null);
         if (reused && failure == NextUpstream.ERROR) {
             tries.addOne();
         }
@@ -845,12 +845,16 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         responseEnded = false;
     }
 
-    /** Gives the current peer back to its group; a failure counts toward max_fails. */
-    private void release(boolean failed) {
+    /**
+     * Gives the current peer back to its group; a failure counts toward max_fails.
+     *
+     * @param failure null for a try that did not fail, else what went wrong
+     */
+    private void release(String failure) {
         if (current != null) {
             UpstreamGroup.PeerState p = current;
             current = null;
-            if (group.free(p, failed)) {
+            if (group.free(p, failure)) {
                 RequestProcessor.logError(x, LogLevel.WARN, "upstream server temporarily disabled while "
                         + action(), upstreamUrl(p.peer));
             }
@@ -874,7 +878,7 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         }
         status = code;
         RequestProcessor.logError(x, LogLevel.ERROR, message, upstreamUrl());
-        release(true);
+        release(message);
         finishUpstream();
         if (x.headerSent()) {
             if (sink != null) {
@@ -930,7 +934,7 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
 
     /** Closes the upstream connection and gives back what is held; the client is gone or served. */
     private void close() {
-        release(false);
+        release(null);
         if (stage != Stage.DONE) {
             stage = Stage.DONE;
             endNanos = System.nanoTime();
