@@ -17,6 +17,9 @@ from flask import Flask, Response, request
 
 app = Flask(__name__)
 
+# Which of several instances answered (load-balancing tests): set by the test harness.
+INSTANCE = os.environ.get("FLASKAPP_INSTANCE", "")
+
 CHUNK = 64 * 1024
 
 # /big's bytes: the byte at offset k is k % 251 (251 is prime, so the pattern does not line up
@@ -97,7 +100,19 @@ def echo(rest):
         "environ": {k: env_str(env.get(k)) for k in keys},
         "body_length": length,
         "body_sha256": sha256,
+        "instance": INSTANCE,
     })
+
+
+@app.route("/health")
+def health():
+    """200 while the instance is healthy; 503 while the file `unhealthy` exists in the
+    instance's state folder (FLASKAPP_STATE_DIR), so that a test can fail one instance's
+    health checks while it still answers every other request."""
+    state_dir = os.environ.get("FLASKAPP_STATE_DIR")
+    if state_dir and os.path.exists(os.path.join(state_dir, "unhealthy")):
+        return json_response({"healthy": False, "instance": INSTANCE}, status=503)
+    return json_response({"healthy": True, "instance": INSTANCE})
 
 
 @app.route("/upload", methods=["POST", "PUT"])
@@ -229,5 +244,5 @@ def ws():
 def index():
     return json_response({"app": "portico flaskapp", "endpoints": [
         "/echo[/...]", "/upload", "/big?mb=N[&chunked=1]", "/sleep?s=N", "/status/<code>",
-        "/slow?chunks=N&delay=S", "/headers?Name=value", "/close[?partial=1]", "/accel",
+        "/slow?chunks=N&delay=S", "/health", "/headers?Name=value", "/close[?partial=1]", "/accel",
         "ws_echo.py (WebSocket)"]})

@@ -68,7 +68,7 @@ public final class Gunicorn extends UpstreamProcess {
                 "--error-logfile", workDir.resolve("gunicorn-error.log").toString(),
                 "--pid", workDir.resolve("gunicorn.pid").toString(),
                 "wsgi:application"));
-        Process p = launch(workDir, "gunicorn", cmd, Map.of());
+        Process p = launch(workDir, "gunicorn", cmd, instanceEnvironment(workDir));
         Gunicorn g = new Gunicorn(workDir, List.copyOf(binds), p);
         g.awaitAccepting(binds);
         return g;

@@ -74,6 +74,25 @@ public abstract class UpstreamProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * The app's identity (its work folder's name, in /echo's "instance" and /health) and the
+     * folder whose file {@code unhealthy} makes /health answer 503.
+     */
+    static Map<String, String> instanceEnvironment(Path workDir) {
+        return Map.of("FLASKAPP_INSTANCE", workDir.getFileName().toString(),
+                "FLASKAPP_STATE_DIR", workDir.toAbsolutePath().toString());
+    }
+
+    /** Makes this instance's /health answer 503 (true) or 200 (false); other requests are unaffected. */
+    public static void setUnhealthy(Path workDir, boolean unhealthy) throws IOException {
+        Path flag = workDir.resolve("unhealthy");
+        if (unhealthy) {
+            Files.writeString(flag, "");
+        } else {
+            Files.deleteIfExists(flag);
+        }
+    }
+
     /** "unix:/path" or "/path" → the path; null for host:port. */
     static Path unixPath(String address) {
         if (address.startsWith("unix:")) {

@@ -69,8 +69,10 @@ public final class Uwsgi extends UpstreamProcess {
             cmd.add(httpSocket);
             waitFor.add(httpSocket);
         }
-        Process p = launch(workDir, "uwsgi", cmd,
-                Map.of("FLASKAPP_SOCKET", socket, "FLASKAPP_HARAKIRI", harakiriSeconds));
+        Map<String, String> env = new java.util.HashMap<>(instanceEnvironment(workDir));
+        env.put("FLASKAPP_SOCKET", socket);
+        env.put("FLASKAPP_HARAKIRI", harakiriSeconds);
+        Process p = launch(workDir, "uwsgi", cmd, env);
         Uwsgi u = new Uwsgi(workDir, socket, httpSocket, p);
         u.awaitAccepting(waitFor);
         u.awaitWorkers(processes);
