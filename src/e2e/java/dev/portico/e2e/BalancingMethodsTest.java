@@ -5,13 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -202,7 +199,7 @@ class BalancingMethodsTest {
         }
         List<Integer> deadStatuses = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            deadStatuses.add(exchange("127.0.0.1", "/dead/").status());
+            deadStatuses.add(BoundClient.get("127.0.0.1", front, "/dead/").status());
         }
         // Four lines either way: two refused connects, then "no live upstreams" twice, or once and
         // two refused connects again (the log is written by its own thread: wait for them).
@@ -263,10 +260,10 @@ class BalancingMethodsTest {
         for (int i = 0; i < holders.length; i++) {
             before[i] = holders[i].accepted();
         }
-        Socket client = connect("127.0.0.1");
+        Socket client = BoundClient.connect("127.0.0.1", front);
         String[] who = new String[1];
         try {
-            client.getOutputStream().write(request(path));
+            client.getOutputStream().write(BoundClient.request(path));
             InputStream in = client.getInputStream();
             StringBuilder text = new StringBuilder();
             await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(5)).until(() -> {
@@ -375,42 +372,10 @@ class BalancingMethodsTest {
 
     // ---- clients ----
 
-    private record Answer(int status, String body) {
-    }
-
     private String body(String from, String path) {
-        Answer a = exchange(from, path);
+        BoundClient.Answer a = BoundClient.get(from, front, path);
         assertThat(a.status()).as("GET " + path + " from " + from).isEqualTo(200);
         return a.body();
-    }
-
-    /** One HTTP/1.0 request from the loopback address {@code from}; the answer read to the close. */
-    private Answer exchange(String from, String path) {
-        try (Socket s = connect(from)) {
-            s.setSoTimeout(20_000);
-            s.getOutputStream().write(request(path));
-            String text = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
-            int end = text.indexOf("\r\n\r\n");
-            assertThat(end).as("response to " + path + ": " + text).isPositive();
-            return new Answer(Integer.parseInt(text.substring(9, 12)), text.substring(end + 4));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private Socket connect(String from) {
-        try {
-            Socket s = new Socket();
-            s.bind(new InetSocketAddress(InetAddress.getByName(from), 0));
-            s.connect(new InetSocketAddress("127.0.0.1", front), 5_000);
-            return s;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static byte[] request(String path) {
-        return ("GET " + path + " HTTP/1.0\r\nHost: balancing\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
     }
 
     /** An upstream that accepts connections and never answers, keeping them busy until released. */
