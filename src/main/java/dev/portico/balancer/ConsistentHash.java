@@ -125,27 +125,11 @@ public final class ConsistentHash implements BalancingMethod {
         if (t.methodTries > 20 || group.single || t.key.length == 0) {
             return WeightedRoundRobin.roundRobin(group, t, now);
         }
-        PeerState[] peers = group.primary;
         for (;;) {
             String server = points[(int) (t.hash % points.length)].server();
-            PeerState best = null;
-            int total = 0;
-            for (int i = 0; i < peers.length; i++) {
-                PeerState p = peers[i];
-                if (t.triedPrimary[i] || !p.available(now) || !p.server.equals(server)) {
-                    continue;
-                }
-                p.currentWeight += p.effectiveWeight;
-                total += p.effectiveWeight;
-                if (p.effectiveWeight < p.weight) {
-                    p.effectiveWeight++;
-                }
-                if (best == null || p.currentWeight > best.currentWeight) {
-                    best = p;
-                }
-            }
+            PeerState best = WeightedRoundRobin.pick(group.primary, t.triedPrimary, now,
+                    p -> p.server.equals(server));
             if (best != null) {
-                best.currentWeight -= total;
                 return best;
             }
             t.hash++;

@@ -27,7 +27,6 @@ public final class LeastConnections implements BalancingMethod {
 
     static PeerState pick(PeerState[] peers, boolean[] tried, long now) {
         PeerState best = null;
-        int first = -1;
         boolean many = false;
         for (int i = 0; i < peers.length; i++) {
             PeerState p = peers[i];
@@ -36,34 +35,17 @@ public final class LeastConnections implements BalancingMethod {
             }
             if (best == null || fewer(p, best)) {
                 best = p;
-                first = i;
                 many = false;
             } else if (same(p, best)) {
                 many = true;
             }
         }
-        if (best == null) {
-            return null;
+        if (!many) {
+            return best;
         }
-        int total = 0;
-        if (many) {
-            for (int i = first; i < peers.length; i++) {
-                PeerState p = peers[i];
-                if (tried[i] || !p.available(now) || !same(p, best)) {
-                    continue;
-                }
-                p.currentWeight += p.effectiveWeight;
-                total += p.effectiveWeight;
-                if (p.effectiveWeight < p.weight) {
-                    p.effectiveWeight++;
-                }
-                if (p.currentWeight > best.currentWeight) {
-                    best = p;
-                }
-            }
-        }
-        best.currentWeight -= total;
-        return best;
+        // No peer before the first of the tied ones has as few: round robin from it, as nginx.
+        PeerState fewest = best;
+        return WeightedRoundRobin.pick(peers, tried, now, p -> same(p, fewest));
     }
 
     /** a has fewer connections than b for its weight. */

@@ -91,6 +91,22 @@ public final class UpstreamGroup {
             return !down && !unhealthy && !failedAt(now) && (maxConns == 0 || conns < maxConns);
         }
 
+        /**
+         * This peer's step in a round of smooth weighted round robin: its current
+         * weight grows by its effective weight, which recovers by one toward its
+         * weight after failures lowered it.
+         *
+         * @return what the peer adds to the round's total
+         */
+        int raiseCurrentWeight() {
+            int added = effectiveWeight;
+            currentWeight += added;
+            if (effectiveWeight < weight) {
+                effectiveWeight++;
+            }
+            return added;
+        }
+
         @Override
         public String toString() {
             return peer.name();

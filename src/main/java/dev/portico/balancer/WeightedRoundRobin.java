@@ -2,6 +2,7 @@ package dev.portico.balancer;
 
 import dev.portico.balancer.UpstreamGroup.PeerState;
 import dev.portico.balancer.UpstreamGroup.Tries;
+import java.util.function.Predicate;
 
 /**
  * nginx's default method (ngx_http_upstream_round_robin.c): smooth weighted
@@ -36,18 +37,22 @@ public final class WeightedRoundRobin implements BalancingMethod {
 
     /** ngx_http_upstream_get_peer: smooth weighted round robin over the peers not tried yet. */
     static PeerState pick(PeerState[] peers, boolean[] tried, long now) {
+        return pick(peers, tried, now, p -> true);
+    }
+
+    /**
+     * Smooth weighted round robin among the available peers not tried yet that
+     * {@code among} accepts: least_conn's tied peers, a consistent hash's server.
+     */
+    static PeerState pick(PeerState[] peers, boolean[] tried, long now, Predicate<PeerState> among) {
         PeerState best = null;
         int total = 0;
         for (int i = 0; i < peers.length; i++) {
             PeerState p = peers[i];
-            if (tried[i] || !p.available(now)) {
+            if (tried[i] || !p.available(now) || !among.test(p)) {
                 continue;
             }
-            p.currentWeight += p.effectiveWeight;
-            total += p.effectiveWeight;
-            if (p.effectiveWeight < p.weight) {
-                p.effectiveWeight++;
-            }
+            total += p.raiseCurrentWeight();
             if (best == null || p.currentWeight > best.currentWeight) {
                 best = p;
             }
