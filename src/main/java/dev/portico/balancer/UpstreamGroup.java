@@ -1,6 +1,7 @@
 package dev.portico.balancer;
 
 import dev.portico.config.syntax.SourceLocation;
+import dev.portico.http.HttpExchange;
 import dev.portico.proxy.KeepalivePool;
 import dev.portico.proxy.Peer;
 import java.util.List;
@@ -8,21 +9,28 @@ import java.util.function.LongSupplier;
 
 /**
  * An upstream group (nginx's ngx_http_upstream_rr_peers_t with its backup
- * list) balanced by nginx's smooth weighted round robin, with nginx's passive
- * health accounting (max_fails within fail_timeout). The state is shared by
- * every event loop, so each operation holds the group's lock; they are short.
+ * list): the peers' shared state, nginx's passive health accounting (max_fails
+ * within fail_timeout) and the counters, balanced by the block's
+ * {@link BalancingMethod} (smooth weighted round robin unless the block names
+ * another). The state is shared by every event loop, so each operation holds
+ * the group's lock; they are short.
  */
 public final class UpstreamGroup {
 
     /** One server address and its state (ngx_http_upstream_rr_peer_t). */
     public static final class PeerState {
         public final Peer peer;
+        /** The {@code server} directive's address as written: consistent hashing places a server by it. */
+        final String server;
         final int weight;
         final int maxFails;
         /** Seconds. */
         final long failTimeout;
         final boolean down;
         final int maxConns;
+        /** Position in its list (primary or backup), for a request's tried marks. */
+        int index;
+        boolean backup;
         int currentWeight;
         int effectiveWeight;
         int fails;
@@ -38,7 +46,13 @@ public final class UpstreamGroup {
         long lastFailureMillis;
 
         public PeerState(Peer peer, int weight, int maxFails, long failTimeout, boolean down, int maxConns) {
+            this(peer, peer.name(), weight, maxFails, failTimeout, down, maxConns);
+        }
+
+        public PeerState(Peer peer, String server, int weight, int maxFails, long failTimeout, boolean down,
+                         int maxConns) {
             this.peer = peer;
+            this.server = server;
             this.weight = weight;
             this.maxFails = maxFails;
             this.failTimeout = failTimeout;
@@ -64,6 +78,35 @@ public final class UpstreamGroup {
             this.unhealthy = unhealthy;
         }
 
+        /** Taken out by passive health: max_fails failures, the last within fail_timeout. */
+        boolean failedAt(long now) {
+            return maxFails > 0 && fails >= maxFails && now - checked <= failTimeout;
+        }
+
+        /**
+         * What every balancing method asks before it picks a peer: not down, not
+         * unhealthy, not failed, below max_conns.
+         */
+        boolean available(long now) {
+            return !down && !unhealthy && !failedAt(now) && (maxConns == 0 || conns < maxConns);
+        }
+
+        /**
+         * This peer's step in a round of smooth weighted round robin: its current
+         * weight grows by its effective weight, which recovers by one toward its
+         * weight after failures lowered it.
+         *
+         * @return what the peer adds to the round's total
+         */
+        int raiseCurrentWeight() {
+            int added = effectiveWeight;
+            currentWeight += added;
+            if (effectiveWeight < weight) {
+                effectiveWeight++;
+            }
+            return added;
+        }
+
         @Override
         public String toString() {
             return peer.name();
@@ -81,12 +124,24 @@ public final class UpstreamGroup {
                             long lastFailureMillis) {
     }
 
-    /** One request's walk through the group (ngx_http_upstream_rr_peer_data_t). */
+    /** One request's walk through the group (ngx_http_upstream_rr_peer_data_t and a method's peer data). */
     public final class Tries {
-        private final boolean[] triedPrimary = new boolean[primary.length];
-        private final boolean[] triedBackup = new boolean[backup.length];
-        private boolean onBackup;
+        final boolean[] triedPrimary = new boolean[primary.length];
+        final boolean[] triedBackup = new boolean[backup.length];
+        boolean onBackup;
         private int left = primary.length + backup.length;
+        /** What the method takes from the request (client address, rendered hash key); empty for none. */
+        final byte[] key;
+        /** The hash methods' and random's own count of picks (nginx's hp->tries): past 20, round robin. */
+        int methodTries;
+        /** ip_hash's running hash, hash's sum of hashes, or hash consistent's point index. */
+        long hash;
+        /** hash: how many times the key was hashed (nginx's hp->rehash). */
+        int rehash;
+
+        Tries(byte[] key) {
+            this.key = key == null ? new byte[0] : key;
+        }
 
         /** Peers this request may still try, as nginx's pc->tries. */
         public int left() {
@@ -109,13 +164,21 @@ public final class UpstreamGroup {
         }
     }
 
+    /** One choice among a list of peers, skipping those this request tried; null when none is available. */
+    interface ListChoice {
+        PeerState choose(PeerState[] peers, boolean[] tried, long now);
+    }
+
     private final String name;
     private final SourceLocation where;
     private final boolean implicit;
-    private final PeerState[] primary;
-    private final PeerState[] backup;
+    final PeerState[] primary;
+    final PeerState[] backup;
     /** nginx's peers->single: one primary and no backup, never taken out by failures. */
-    private final boolean single;
+    final boolean single;
+    /** The primary peers' weights added up (nginx's peers->total_weight), down ones included. */
+    final int totalWeight;
+    private final BalancingMethod method;
     /** Seconds, as nginx's ngx_time(). */
     private final LongSupplier clock;
     private final KeepalivePool keepalive;
@@ -127,14 +190,31 @@ public final class UpstreamGroup {
 
     public UpstreamGroup(String name, SourceLocation where, boolean implicit, List<PeerState> primary,
                          List<PeerState> backup, LongSupplier clock, KeepalivePool keepalive) {
+        this(name, where, implicit, primary, backup, clock, keepalive, new WeightedRoundRobin());
+    }
+
+    public UpstreamGroup(String name, SourceLocation where, boolean implicit, List<PeerState> primary,
+                         List<PeerState> backup, LongSupplier clock, KeepalivePool keepalive,
+                         BalancingMethod method) {
         this.name = name;
         this.where = where;
         this.implicit = implicit;
         this.primary = primary.toArray(new PeerState[0]);
         this.backup = backup.toArray(new PeerState[0]);
         this.single = this.primary.length == 1 && this.backup.length == 0;
+        int total = 0;
+        for (int i = 0; i < this.primary.length; i++) {
+            this.primary[i].index = i;
+            total += this.primary[i].weight;
+        }
+        for (int i = 0; i < this.backup.length; i++) {
+            this.backup[i].index = i;
+            this.backup[i].backup = true;
+        }
+        this.totalWeight = total;
         this.clock = clock;
         this.keepalive = keepalive;
+        this.method = method;
     }
 
     public static LongSupplier systemClock() {
@@ -163,23 +243,40 @@ public final class UpstreamGroup {
         return List.of(backup);
     }
 
+    /** How the group picks a peer for a request. */
+    public BalancingMethod method() {
+        return method;
+    }
+
     /** Every peer's counters and state, primaries first. */
     public synchronized List<PeerStats> stats() {
         long now = clock.getAsLong();
         List<PeerStats> out = new java.util.ArrayList<>(primary.length + backup.length);
         for (PeerState[] list : new PeerState[][] {primary, backup}) {
             for (PeerState p : list) {
-                boolean failed = !single && p.maxFails > 0 && p.fails >= p.maxFails
-                        && now - p.checked <= p.failTimeout;
-                out.add(new PeerStats(p.peer.name(), list == backup, p.weight, p.down, p.unhealthy, failed,
-                        p.conns, p.requests, p.failures, p.lastFailure, p.lastFailureMillis));
+                out.add(new PeerStats(p.peer.name(), list == backup, p.weight, p.down, p.unhealthy,
+                        !single && p.failedAt(now), p.conns, p.requests, p.failures, p.lastFailure,
+                        p.lastFailureMillis));
             }
         }
         return out;
     }
 
+    /** A request's walk through the group; the method takes what it needs from {@code x} (its key). */
+    public Tries newTries(HttpExchange x) {
+        return newTries(method.key(x));
+    }
+
+    /** A walk for a request without a key: the hash methods go by round robin. */
     public Tries newTries() {
-        return new Tries();
+        return newTries((byte[]) null);
+    }
+
+    /** A walk for a request whose key (for ip_hash and hash) is {@code key}, or null. */
+    Tries newTries(byte[] key) {
+        Tries t = new Tries(key);
+        method.start(this, t);
+        return t;
     }
 
     /** The block's cache of idle connections (keepalive), or null: none configured, or an implicit group. */
@@ -188,41 +285,19 @@ public final class UpstreamGroup {
     }
 
     /**
-     * The next peer for this request (ngx_http_upstream_get_round_robin_peer),
-     * or null when none is live: nginx's NGX_BUSY, "no live upstreams".
-     * The peer counts one more connection until {@link #free}.
+     * The next peer for this request, as the group's method chooses it, or null
+     * when none is live: nginx's NGX_BUSY, "no live upstreams". The peer counts
+     * one more connection until {@link #free}.
      */
     public synchronized PeerState get(Tries t) {
         long now = clock.getAsLong();
-        PeerState best = null;
-        if (!t.onBackup) {
-            if (single) {
-                // nginx's single peer: only down and max_conns keep it out, never failures; the
-                // request's tries (one, or more after a failed keepalive connection) bound its use.
-                PeerState p = primary[0];
-                if (!p.down && !p.unhealthy && t.left > 0 && (p.maxConns == 0 || p.conns < p.maxConns)) {
-                    best = p;
-                }
-            } else {
-                best = pick(primary, t.triedPrimary, now);
-            }
-            if (best == null && backup.length > 0) {
-                t.onBackup = true;
-            }
-        }
-        if (best == null && t.onBackup) {
-            best = pick(backup, t.triedBackup, now);
-        }
+        PeerState best = method.choose(this, t, now);
         if (best == null) {
-            // nginx: "all peers failed, mark them as live for quick recovery" — this request gets
-            // no peer, but the next one may try them all again instead of waiting fail_timeout.
-            for (PeerState p : primary) {
-                p.fails = 0;
-            }
-            for (PeerState p : backup) {
-                p.fails = 0;
-            }
             return null;
+        }
+        (best.backup ? t.triedBackup : t.triedPrimary)[best.index] = true;
+        if (now - best.checked > best.failTimeout) {
+            best.checked = now;
         }
         best.conns++;
         best.requests++;
@@ -230,41 +305,20 @@ public final class UpstreamGroup {
         return best;
     }
 
-    /** ngx_http_upstream_get_peer: smooth weighted round robin over the peers not tried yet. */
-    private static PeerState pick(PeerState[] peers, boolean[] tried, long now) {
-        PeerState best = null;
-        int bestIndex = -1;
-        int total = 0;
-        for (int i = 0; i < peers.length; i++) {
-            PeerState p = peers[i];
-            if (tried[i] || p.down || p.unhealthy) {
-                continue;
+    /**
+     * {@code choice} over the primary peers, then, when it finds none, over the
+     * backup peers: nginx's switch to peers->next in get_round_robin_peer and
+     * get_least_conn_peer. Once on the backups the request stays there.
+     */
+    PeerState primaryThenBackup(Tries t, long now, ListChoice choice) {
+        if (!t.onBackup) {
+            PeerState best = choice.choose(primary, t.triedPrimary, now);
+            if (best != null || backup.length == 0) {
+                return best;
             }
-            if (p.maxFails > 0 && p.fails >= p.maxFails && now - p.checked <= p.failTimeout) {
-                continue;
-            }
-            if (p.maxConns > 0 && p.conns >= p.maxConns) {
-                continue;
-            }
-            p.currentWeight += p.effectiveWeight;
-            total += p.effectiveWeight;
-            if (p.effectiveWeight < p.weight) {
-                p.effectiveWeight++;
-            }
-            if (best == null || p.currentWeight > best.currentWeight) {
-                best = p;
-                bestIndex = i;
-            }
+            t.onBackup = true;
         }
-        if (best == null) {
-            return null;
-        }
-        tried[bestIndex] = true;
-        best.currentWeight -= total;
-        if (now - best.checked > best.failTimeout) {
-            best.checked = now;
-        }
-        return best;
+        return choice.choose(backup, t.triedBackup, now);
     }
 
     /**

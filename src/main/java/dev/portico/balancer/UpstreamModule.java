@@ -10,6 +10,7 @@ import dev.portico.config.Module;
 import dev.portico.config.Values;
 import dev.portico.config.syntax.SourceLocation;
 import dev.portico.core.Snapshot;
+import dev.portico.http.Template;
 import dev.portico.proxy.KeepalivePool;
 import dev.portico.proxy.Peer;
 import java.net.InetAddress;
@@ -20,19 +21,24 @@ import java.util.List;
 
 /**
  * nginx's ngx_http_upstream_module configuration: {@code upstream NAME { ... }}
- * blocks with {@code server} entries, balanced by smooth weighted round robin
- * with passive health ({@link UpstreamGroup}).
+ * blocks with {@code server} entries, and the balancing method the block
+ * names, as nginx's balancing modules: none (smooth weighted round robin,
+ * {@link WeightedRoundRobin}), {@code least_conn} ({@link LeastConnections}),
+ * {@code ip_hash} ({@link IpHash}), {@code hash KEY} ({@link GenericHash}),
+ * {@code hash KEY consistent} ({@link ConsistentHash}), {@code random [two
+ * [least_conn]]} ({@link WeightedRandom}). {@link UpstreamGroup} keeps the
+ * peers' state, passive health (max_fails, fail_timeout) and backups. As in
+ * nginx, a method that does not support {@code backup} (ip_hash, hash,
+ * random) refuses it on servers that follow it; backups listed before it stay
+ * and serve when the method falls back to round robin. {@code max_conns} is
+ * applied by every method (a peer at its limit is skipped, no queue).
  *
  * <p>{@code keepalive N} (with keepalive_timeout, keepalive_requests,
  * keepalive_time) gives the block a {@link KeepalivePool}: N idle connections
  * are kept per event loop, where nginx keeps N per worker process.
  *
- * <p>Parsed and checked with nginx's errors but NOT applied yet (they take
- * effect with the load-balancing work): {@code least_conn}, {@code ip_hash},
- * {@code hash}, {@code random} — every group is balanced by weighted round
- * robin whatever the method says; {@code zone} — the state is shared in memory
- * by every event loop of the one process anyway. {@code max_conns} IS applied
- * (a peer at its limit is skipped, no queue).
+ * <p>{@code zone} is parsed and checked but has no effect: the state is shared
+ * in memory by every event loop of the one process anyway.
  */
 public final class UpstreamModule implements Module {
 
@@ -42,9 +48,14 @@ public final class UpstreamModule implements Module {
         final SourceLocation where;
         final List<UpstreamGroup.PeerState> primary = new ArrayList<>();
         final List<UpstreamGroup.PeerState> backup = new ArrayList<>();
-        /** The balancing method named in the block, or null for round robin; not applied yet. */
+        /** The balancing method's directive, or null for round robin. */
         String method;
         boolean supportsBackup = true;
+        /** hash's key. */
+        Template hashKey;
+        boolean consistent;
+        /** random two [least_conn]. */
+        boolean randomTwo;
         Integer keepalive;
         Long keepaliveTimeout;
         Integer keepaliveRequests;
@@ -70,19 +81,30 @@ public final class UpstreamModule implements Module {
                 Directive.of("least_conn", Contexts.UPSTREAM, Arity.NONE, c -> method(c, true)),
                 Directive.of("ip_hash", Contexts.UPSTREAM, Arity.NONE, c -> method(c, false)),
                 Directive.of("hash", Contexts.UPSTREAM, Arity.ONE_OR_TWO, c -> {
-                    if (c.argCount() == 2 && !c.arg(1).equals("consistent")) {
-                        throw c.error("invalid parameter \"" + c.arg(1) + "\"");
+                    // nginx's order: the key compiles, the method is set (with its warning), then the parameter.
+                    Template key = Template.compile(c, 0);
+                    Block b = method(c, false);
+                    b.hashKey = key;
+                    b.consistent = false;
+                    if (c.argCount() == 2) {
+                        if (!c.arg(1).equals("consistent")) {
+                            throw c.error("invalid parameter \"" + c.arg(1) + "\"");
+                        }
+                        b.consistent = true;
                     }
-                    method(c, false);
                 }),
                 Directive.of("random", Contexts.UPSTREAM, Arity.between(0, 2), c -> {
-                    if (c.argCount() >= 1 && !c.arg(0).equals("two")) {
-                        throw c.error("invalid parameter \"" + c.arg(0) + "\"");
+                    Block b = method(c, false);
+                    b.randomTwo = false;
+                    if (c.argCount() >= 1) {
+                        if (!c.arg(0).equals("two")) {
+                            throw c.error("invalid parameter \"" + c.arg(0) + "\"");
+                        }
+                        b.randomTwo = true;
                     }
                     if (c.argCount() == 2 && !c.arg(1).equals("least_conn")) {
                         throw c.error("invalid parameter \"" + c.arg(1) + "\"");
                     }
-                    method(c, false);
                 }),
                 Directive.of("keepalive", Contexts.UPSTREAM, Arity.ONE, c -> {
                     Block b = c.state(Block.class);
@@ -137,6 +159,10 @@ public final class UpstreamModule implements Module {
         if (b.primary.isEmpty() && b.backup.isEmpty()) {
             throw c.error("no servers are inside upstream");
         }
+        if (b.primary.isEmpty()) {
+            // nginx's round robin init, for every method: backups alone are not a group.
+            throw new ConfigException("no servers in upstream \"" + name + "\"", c.where());
+        }
         KeepalivePool keepalive = null;
         if (b.keepalive != null) {
             // nginx's defaults: keepalive_timeout 60s, keepalive_requests 1000, keepalive_time 1h.
@@ -147,18 +173,36 @@ public final class UpstreamModule implements Module {
             c.build().shared(Snapshot.CloseHooks.class, Snapshot.CloseHooks::new).add(keepalive::closeAll);
         }
         UpstreamGroup group = new UpstreamGroup(name, c.where(), false, b.primary, b.backup,
-                UpstreamGroup.systemClock(), keepalive);
+                UpstreamGroup.systemClock(), keepalive, balancingMethod(b));
         upstreams.declare(name, group, c.where(), seq);
     }
 
-    /** least_conn (keeps backup), ip_hash, hash, random (no backup): accepted, not applied yet. */
-    private static void method(DirectiveCall c, boolean backup) throws ConfigException {
+    /**
+     * A balancing method's directive: the last one in the block wins, with
+     * nginx's warning; least_conn keeps {@code backup}, ip_hash, hash and
+     * random refuse it on the servers that follow.
+     */
+    private static Block method(DirectiveCall c, boolean backup) {
         Block b = c.state(Block.class);
         if (b.method != null) {
             c.warn("load balancing method redefined");
         }
         b.method = c.name();
         b.supportsBackup = backup;
+        return b;
+    }
+
+    private static BalancingMethod balancingMethod(Block b) {
+        if (b.method == null) {
+            return new WeightedRoundRobin();
+        }
+        return switch (b.method) {
+            case "least_conn" -> new LeastConnections();
+            case "ip_hash" -> new IpHash();
+            case "hash" -> b.consistent ? new ConsistentHash(b.hashKey, b.primary) : new GenericHash(b.hashKey);
+            case "random" -> new WeightedRandom(b.randomTwo, b.primary);
+            default -> throw new IllegalStateException(b.method);
+        };
     }
 
     private static void server(DirectiveCall c) throws ConfigException {
@@ -208,8 +252,8 @@ public final class UpstreamModule implements Module {
             }
         }
         for (Peer peer : resolve(c, c.arg(0))) {
-            UpstreamGroup.PeerState s = new UpstreamGroup.PeerState(peer, weight, maxFails, failTimeout, down,
-                    maxConns);
+            UpstreamGroup.PeerState s = new UpstreamGroup.PeerState(peer, c.arg(0), weight, maxFails, failTimeout,
+                    down, maxConns);
             (isBackup ? b.backup : b.primary).add(s);
         }
     }

@@ -115,7 +115,7 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         this.x = x;
         this.protocol = protocol;
         this.group = group;
-        this.tries = group.newTries();
+        this.tries = group.newTries(x);
         this.tries.limit(settings.nextTries());
         this.keepalive = protocol.keepsConnections() ? group.keepalive() : null;
         this.settings = settings;
