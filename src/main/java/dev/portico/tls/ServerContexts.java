@@ -194,8 +194,8 @@ final class ServerContexts {
                 + (cause != e ? " (" + cause.getMessage() + ")" : ""), cert.where());
     }
 
-    /** Every ssl_certificate / ssl_certificate_key pair as one key entry: one RSA and one ECDSA pair may coexist. */
-    private static KeyManagerFactory keyManagers(SslServerConf conf) throws ConfigException {
+    /** The first ssl_certificate / ssl_certificate_key pair; the others are loaded and checked as nginx does. */
+    private KeyManagerFactory keyManagers(SslServerConf conf) throws ConfigException {
         try {
             KeyStore store = KeyStore.getInstance("PKCS12");
             store.load(null, null);
@@ -221,7 +221,15 @@ final class ServerContexts {
                     throw new ConfigException("SSL_CTX_use_PrivateKey(\"" + keyFile.text() + "\") failed (key values"
                             + " mismatch: the key is not the one of \"" + certFile.text() + "\")", keyFile.where());
                 }
-                store.setKeyEntry("certificate-" + i, key, password, chain.toArray(new X509Certificate[0]));
+                if (i == 0) {
+                    store.setKeyEntry("certificate", key, password, chain.toArray(new X509Certificate[0]));
+                } else {
+                    // BoringSSL through Netty answers with the key its server-side cipher order names first,
+                    // not the one the client can use: an RSA-only client would fail. One pair is served.
+                    build.warn("only the first \"ssl_certificate\" of a server is served: \"" + certFile.text()
+                            + "\" is checked and not used (one certificate per server with BoringSSL)",
+                            certFile.where());
+                }
             }
             KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             factory.init(store, password);
