@@ -1,6 +1,7 @@
 #!/bin/bash
 # Installs, as root on Debian 12, what the test suite needs besides a JDK and Maven:
 #   curl                  requests from the e2e tests
+#   openssl               test certificates and the s_client TLS client
 #   gcc libc6-dev         the build compiles src/main/c/portico_native.c (JNI) with cc
 #   nghttp2-client        h2 test client
 #   gunicorn python3-flask uwsgi uwsgi-plugin-python3 python3-websockets
@@ -11,7 +12,7 @@
 # service: package scripts are told through policy-rc.d that starting services is forbidden.
 set -euo pipefail
 
-packages=(curl gcc libc6-dev nghttp2-client gunicorn python3-flask uwsgi uwsgi-plugin-python3
+packages=(curl openssl gcc libc6-dev nghttp2-client gunicorn python3-flask uwsgi uwsgi-plugin-python3
           python3-websockets nginx wrk)
 
 missing=()

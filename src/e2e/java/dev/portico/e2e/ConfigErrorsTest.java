@@ -110,7 +110,7 @@ class ConfigErrorsTest {
                             }
                         }
                         """, "a duplicate default server for 0.0.0.0:%%PORT%%", "conf/portico.conf", 8),
-                Arguments.of("listen ssl is not supported yet", """
+                Arguments.of("listen ssl without a certificate", """
                         daemon off;
                         events {}
                         http {
@@ -118,8 +118,8 @@ class ConfigErrorsTest {
                                 listen 127.0.0.1:%%PORT%% ssl;
                             }
                         }
-                        """, "the \"ssl\" parameter of the \"listen\" directive is not supported by portico yet",
-                        "conf/portico.conf", 5));
+                        """, "no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive",
+                        "conf/portico.conf", 4));
     }
 
     @ParameterizedTest(name = "{0}")

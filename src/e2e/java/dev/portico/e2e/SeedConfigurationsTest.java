@@ -48,8 +48,8 @@ class SeedConfigurationsTest {
         return "unknown directive \"" + directive + "\" (an nginx directive that portico does not support)";
     }
 
-    private static final String LISTEN_SSL =
-            "the \"ssl\" parameter of the \"listen\" directive is not supported by portico yet";
+    /** The seeds' certs/fullchain.pem and certs/privkey.pem, relative to conf/ as nginx reads them: made by openssl. */
+    private static final String CERTS = "conf/certs";
 
     /*
      * The current outcome of `portico -t` per file. This table changes as proxy_pass,
@@ -58,10 +58,9 @@ class SeedConfigurationsTest {
      */
     private static final Map<String, Outcome> EXPECTED = Map.of(
             "flask-gunicorn-basic.conf", Outcome.ok("home/yourapp/static"),
-            "flask-gunicorn-tls.conf", Outcome.emerg(LISTEN_SSL, 10,
-                    "certs", "www/mirahlabs/frontend/static"),
-            "flask-uwsgi.conf", Outcome.emerg(LISTEN_SSL, 18,
-                    "run", "certs", "www/myapp/static"),
+            "flask-gunicorn-tls.conf", Outcome.emerg(unsupported("gzip_static"), 29,
+                    CERTS, "www/mirahlabs/frontend/static"),
+            "flask-uwsgi.conf", Outcome.ok("run", CERTS, "www/myapp/static"),
             "flask-uwsgi-balanced.conf", Outcome.ok("run"),
             "flask-uwsgi-docker.conf", Outcome.ok("www/static"),
             "flask-uwsgi-cache.conf", Outcome.emerg(unsupported("proxy_cache_path"), 8,
@@ -112,6 +111,12 @@ class SeedConfigurationsTest {
             Files.copy(Portico.home().resolve("conf/uwsgi_params"), conf.resolve("uwsgi_params"));
             for (String folder : expected.folders()) {
                 Files.createDirectories(prefix.path(folder));
+                if (folder.equals(CERTS)) {
+                    dev.portico.tls.TestCertificates certs =
+                            dev.portico.tls.TestCertificates.create(prefix.path(folder)).chainLeaf("example.com");
+                    Files.copy(certs.path("example.com-fullchain.pem"), certs.path("fullchain.pem"));
+                    Files.copy(certs.path("example.com.key"), certs.path("privkey.pem"));
+                }
             }
 
             CommandResult r = Portico.run(prefix, "-t", "-p", prefix.dir().toString(), "-c", "conf/" + file);

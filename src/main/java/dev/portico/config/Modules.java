@@ -23,6 +23,8 @@ public final class Modules {
             new CoreModule(),
             new ErrorLogModule(),
             new HttpCoreModule(),
+            // Before the rewrite module: its server-rewrite handler makes nginx's TLS checks first.
+            new dev.portico.tls.SslModule(),
             new HeadersModule(),
             new AccessLogModule(),
             new RewriteModule(),

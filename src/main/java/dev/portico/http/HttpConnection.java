@@ -10,16 +10,20 @@ public final class HttpConnection {
 
     private static final AtomicLong SERIAL = new AtomicLong();
 
+    /** The connection on a channel, for the handlers in front of HTTP (TLS logs and variables). */
+    public static final io.netty.util.AttributeKey<HttpConnection> KEY =
+            io.netty.util.AttributeKey.valueOf(HttpConnection.class, "connection");
+
     private final long id = SERIAL.incrementAndGet();
     private final Channel channel;
     private ListenSocket listen;
-    private final boolean secure;
+    private boolean secure;
     private int requests;
 
-    public HttpConnection(Channel channel, ListenSocket listen, boolean secure) {
+    public HttpConnection(Channel channel, ListenSocket listen) {
         this.channel = channel;
         this.listen = listen;
-        this.secure = secure;
+        channel.attr(KEY).set(this);
     }
 
     public long id() {
@@ -42,8 +46,13 @@ public final class HttpConnection {
         this.listen = current;
     }
 
+    /** True once a TLS handshake completed on this connection ($https, $scheme, no sendfile). */
     public boolean secure() {
         return secure;
+    }
+
+    public void markSecure() {
+        this.secure = true;
     }
 
     /** Counts a new request and returns its number on this connection, from 1. */

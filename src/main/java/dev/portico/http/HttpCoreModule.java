@@ -591,6 +591,7 @@ public final class HttpCoreModule implements Module {
             }
         }
         socket.serversFor(specific).add(server, names, patterns, spec.defaultServer());
+        socket.addSsl(spec.ssl());
     }
 
     private static boolean isRoot() {
@@ -600,6 +601,12 @@ public final class HttpCoreModule implements Module {
         } catch (Exception e) {
             return false;
         }
+    }
+
+    /** The listen sockets of the http block, with their servers, once it is read (for post-configuration). */
+    public static List<ListenSocket> sockets(ConfigBuild build) {
+        HttpMainConf main = build.sharedOrNull(HttpMainConf.class);
+        return main == null ? List.of() : main.sockets;
     }
 
     /** Every merged location-level set (each server's own and each location's), for modules to finish. */

@@ -17,6 +17,10 @@ public final class ListenSocket {
     private final ListenSpec spec;
     private final ServerNames wildcardServers = new ServerNames();
     private final Map<InetAddress, ServerNames> byAddress = new LinkedHashMap<>();
+    /** Any `listen` on this socket says ssl: nginx ORs the flag over one address:port's listens. */
+    private boolean ssl;
+    /** Puts TLS in front of HTTP on a new connection (set by dev.portico.tls for an ssl socket). */
+    private java.util.function.Consumer<io.netty.channel.Channel> tls;
 
     ListenSocket(ListenSpec spec) {
         this.spec = spec;
@@ -35,6 +39,34 @@ public final class ListenSocket {
             return wildcardServers;
         }
         return byAddress.computeIfAbsent(specific, a -> new ServerNames());
+    }
+
+    void addSsl(boolean ssl) {
+        this.ssl |= ssl;
+    }
+
+    /** True when a `listen ... ssl` names this socket: its connections speak TLS. */
+    public boolean ssl() {
+        return ssl;
+    }
+
+    /** Every group of servers behind this socket: the wildcard's and each specific address's. */
+    public java.util.List<ServerNames> allServerNames() {
+        java.util.List<ServerNames> all = new java.util.ArrayList<>();
+        if (wildcardServers.defaultServer() != null) {
+            all.add(wildcardServers);
+        }
+        all.addAll(byAddress.values());
+        return all;
+    }
+
+    public void tls(java.util.function.Consumer<io.netty.channel.Channel> setup) {
+        this.tls = setup;
+    }
+
+    /** The TLS set-up for new connections, or null for a plain socket. */
+    public java.util.function.Consumer<io.netty.channel.Channel> tls() {
+        return tls;
     }
 
     /** True when servers differ by the local address a connection arrived at. */

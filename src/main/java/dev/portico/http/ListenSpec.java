@@ -13,7 +13,7 @@ import java.util.Locale;
 /** One `listen` directive, parsed as ngx_http_core_listen does. */
 public record ListenSpec(SocketAddress address, boolean wildcard, boolean defaultServer, int backlog,
                          boolean reusePort, Boolean ipv6Only, int receiveBuffer, int sendBuffer,
-                         boolean bind, String text,
+                         boolean bind, boolean ssl, boolean http2, String text,
                          dev.portico.config.syntax.SourceLocation where) {
 
     static final int DEFAULT_BACKLOG = 511;
@@ -22,7 +22,7 @@ public record ListenSpec(SocketAddress address, boolean wildcard, boolean defaul
     static ListenSpec implicit(boolean root) {
         int port = root ? 80 : 8000;
         return new ListenSpec(new InetSocketAddress(port), true, false, DEFAULT_BACKLOG, false, null,
-                -1, -1, false, "*:" + port, null);
+                -1, -1, false, false, false, "*:" + port, null);
     }
 
     static ListenSpec parse(DirectiveCall call) throws ConfigException {
@@ -86,6 +86,8 @@ public record ListenSpec(SocketAddress address, boolean wildcard, boolean defaul
         Boolean ipv6Only = null;
         int rcvbuf = -1;
         int sndbuf = -1;
+        boolean ssl = false;
+        boolean http2 = false;
         for (int i = 1; i < call.argCount(); i++) {
             String p = call.arg(i);
             if (p.equals("default_server") || p.equals("default")) {
@@ -124,7 +126,14 @@ public record ListenSpec(SocketAddress address, boolean wildcard, boolean defaul
                     || p.startsWith("accept_filter=") || p.startsWith("setfib=")) {
                 // Socket tuning that changes no behaviour a client can see; accepted as nginx does.
                 bind = true;
-            } else if (p.equals("ssl") || p.equals("http2") || p.equals("quic") || p.equals("proxy_protocol")
+            } else if (p.equals("ssl")) {
+                // The certificates and settings are the ssl_* directives' (dev.portico.tls).
+                ssl = true;
+            } else if (p.equals("http2")) {
+                // Accepted as nginx 1.22 does; no HTTP/2 yet, so TLS connections negotiate
+                // http/1.1 (dev.portico.tls.TlsConnectionHandler) and plain ones speak HTTP/1.x.
+                http2 = true;
+            } else if (p.equals("quic") || p.equals("proxy_protocol")
                     || p.equals("http3") || p.equals("spdy")) {
                 throw call.error("the \"" + p + "\" parameter of the \"listen\" directive is not supported"
                         + " by portico yet");
@@ -133,7 +142,7 @@ public record ListenSpec(SocketAddress address, boolean wildcard, boolean defaul
             }
         }
         return new ListenSpec(address, wildcard, defaultServer, backlog, reusePort, ipv6Only, rcvbuf, sndbuf,
-                bind, text.toLowerCase(Locale.ROOT), call.where());
+                bind, ssl, http2, text.toLowerCase(Locale.ROOT), call.where());
     }
 
     /** The port, or -1 for a unix socket. */

@@ -57,7 +57,6 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
 
     private final HttpServer server;
     private final String listenKey;
-    private final boolean secure;
     private HttpConfig http;
     private HttpConnection connection;
     private ChannelHandlerContext ctx;
@@ -77,10 +76,9 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
     private dev.portico.http.Tunnel tunnel;
     private State state = State.WAITING;
 
-    HttpConnectionHandler(HttpServer server, String listenKey, boolean secure) {
+    HttpConnectionHandler(HttpServer server, String listenKey) {
         this.server = server;
         this.listenKey = listenKey;
-        this.secure = secure;
     }
 
     private RequestDecoder inspector;
@@ -137,13 +135,21 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
     public void channelActive(ChannelHandlerContext ctx) {
         ListenSocket socket = server.socket(listenKey);
         this.http = server.currentHttp();
-        this.connection = new HttpConnection(ctx.channel(), socket, secure);
+        this.connection = new HttpConnection(ctx.channel(), socket);
         server.connectionOpened(ctx.channel());
         ServerNames names = socket.serverNames(localIfNeeded(socket));
         HttpServerConf conf = names.defaultServer().serverConf().get(HttpCoreModule.SERVER_CONF);
         schedule(conf.clientHeaderTimeout(), this::headerTimedOut);
         read();
         ctx.fireChannelActive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof io.netty.handler.ssl.SslHandshakeCompletionEvent handshake && handshake.isSuccess()) {
+            connection.markSecure();
+        }
+        ctx.fireUserEventTriggered(event);
     }
 
     @Override
@@ -605,7 +611,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
         if (body instanceof ResponseBody.Empty) {
             return ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
         }
-        boolean cork = core.tcpNopush() && core.sendfile() && !secure && !chunked && hasFile(body)
+        boolean cork = core.tcpNopush() && core.sendfile() && !connection.secure() && !chunked && hasFile(body)
                 && ctx.channel() instanceof io.netty.channel.epoll.EpollSocketChannel;
         if (cork) {
             // tcp_nopush: as nginx with sendfile, send the head and the file's first bytes in full
@@ -645,7 +651,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
             }
             // A slice that does not own its file (one part of several sharing it) must
             // leave the channel open when Netty releases the region or the chunk source.
-            if (core.sendfile() && !secure && !chunked) {
+            if (core.sendfile() && !connection.secure() && !chunked) {
                 ctx.write(file.closeFile()
                         ? new DefaultFileRegion(file.file(), file.offset(), file.count())
                         : new DefaultFileRegion(file.file(), file.offset(), file.count()) {

@@ -213,7 +213,11 @@ public final class HttpServer {
             ch.close();
             return;
         }
-        HttpConnectionHandler handler = new HttpConnectionHandler(this, key, false);
+        ListenSocket socket = sockets.get(key);
+        if (socket != null && socket.tls() != null) {
+            socket.tls().accept(ch); // TLS in front of HTTP (dev.portico.tls)
+        }
+        HttpConnectionHandler handler = new HttpConnectionHandler(this, key);
         ch.pipeline().addLast("http", handler);
         handler.attachCodec();
     }

@@ -88,8 +88,8 @@ class ConfigLoaderTest {
 
     @Test
     void unsupportedListenParameterIsNamed() {
-        assertError("http {\n server {\n  listen 443 ssl;\n }\n}\n",
-                "the \"ssl\" parameter of the \"listen\" directive is not supported by portico yet", 3);
+        assertError("http {\n server {\n  listen 443 ssl quic;\n }\n}\n",
+                "the \"quic\" parameter of the \"listen\" directive is not supported by portico yet", 3);
     }
 
     @Test

@@ -40,7 +40,7 @@ class UwsgiProtocolTest {
         for (int i = 0; i < headerPairs.length; i += 2) {
             request.headers().add(headerPairs[i], headerPairs[i + 1]);
         }
-        return new HttpExchange(new HttpConnection(client, null, false), request, null);
+        return new HttpExchange(new HttpConnection(client, null), request, null);
     }
 
     private static UwsgiProtocol protocol(int modifier1, UwsgiParam... params) {

@@ -1,0 +1,454 @@
+package dev.portico.tls;
+
+import dev.portico.config.ConfigBuild;
+import dev.portico.config.ConfigException;
+import dev.portico.http.VirtualServer;
+import dev.portico.log.ErrorLog;
+import dev.portico.log.LogLevel;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.OpenSslContextOption;
+import io.netty.handler.ssl.OpenSslServerContext;
+import io.netty.handler.ssl.OpenSslSessionTicketKey;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.internal.tcnative.SSL;
+import io.netty.internal.tcnative.SSLContext;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLException;
+
+/**
+ * The TLS contexts of one configuration: one per server block that has
+ * certificates (nginx's SSL_CTX per server), shared by servers whose merged
+ * settings are the same, so that a server inheriting everything from the http
+ * block costs nothing more. BoringSSL (netty-tcnative) when it loads, else the
+ * JDK's provider; {@code -Dportico.tls.provider=jdk} or
+ * {@code PORTICO_TLS_PROVIDER=jdk} forces the JDK's.
+ */
+final class ServerContexts {
+
+    /** The protocol ALPN selects today. HTTP/2 plugs in here: "h2" goes first once it exists. */
+    static final List<String> ALPN_PROTOCOLS = List.of("http/1.1");
+
+    /** TLSv1.3's suites: ssl_ciphers does not choose them (as in OpenSSL), so they stay when TLSv1.3 is on. */
+    private static final List<String> TLS13_SUITES =
+            List.of("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256");
+
+    private final ConfigBuild build;
+    private final SslProvider provider;
+    private final Map<VirtualServer, ServerTlsContext> byServer = new IdentityHashMap<>();
+    private final Map<List<Object>, ServerTlsContext> bySettings = new HashMap<>();
+
+    ServerContexts(ConfigBuild build) {
+        this.build = build;
+        this.provider = chooseProvider();
+    }
+
+    static boolean jdkForced() {
+        String property = System.getProperty("portico.tls.provider");
+        String env = System.getenv("PORTICO_TLS_PROVIDER");
+        return "jdk".equalsIgnoreCase(property) || (property == null && "jdk".equalsIgnoreCase(env));
+    }
+
+    private static SslProvider chooseProvider() {
+        if (jdkForced()) {
+            return SslProvider.JDK;
+        }
+        return OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+    }
+
+    /** The provider's name for logs: BoringSSL's version, or the JDK's. */
+    String providerName() {
+        return provider == SslProvider.OPENSSL ? OpenSsl.versionString() : "JDK " + Runtime.version();
+    }
+
+    /** The server's context, built on first use; null for a server without ssl_certificate. */
+    ServerTlsContext forServer(VirtualServer server) throws ConfigException {
+        if (byServer.containsKey(server)) {
+            return byServer.get(server);
+        }
+        SslServerConf conf = server.serverConf().get(SslModule.SSL);
+        ServerTlsContext context = null;
+        if (conf.hasCertificates()) {
+            List<Object> key = settingsKey(conf);
+            context = bySettings.get(key);
+            if (context == null) {
+                context = build(conf);
+                bySettings.put(key, context);
+            }
+        }
+        byServer.put(server, context);
+        return context;
+    }
+
+    private static List<Object> settingsKey(SslServerConf c) {
+        return Arrays.asList(paths(c.certificates), paths(c.certificateKeys), c.passwords, path(c.dhparam),
+                c.ecdhCurve, c.protocols, c.ciphers, c.bufferSize, c.verify, c.verifyDepth,
+                path(c.clientCertificate), path(c.trustedCertificate), c.preferServerCiphers, c.cache,
+                c.builtinCacheSize, c.shared == null ? null : c.shared.name(), c.sessionTimeout, c.sessionTickets,
+                paths(c.sessionTicketKeys), c.stapling, path(c.staplingFile));
+    }
+
+    private static List<Path> paths(List<SslServerConf.FileRef> refs) {
+        return refs.stream().map(SslServerConf.FileRef::path).toList();
+    }
+
+    private static Path path(SslServerConf.FileRef ref) {
+        return ref == null ? null : ref.path();
+    }
+
+    private ServerTlsContext build(SslServerConf conf) throws ConfigException {
+        if (provider == SslProvider.JDK && !jdkForced()) {
+            ErrorLog.current().log(LogLevel.NOTICE, "BoringSSL is not available ("
+                    + OpenSsl.unavailabilityCause() + "), TLS uses the JDK's provider");
+        }
+        KeyManagerFactory keys = keyManagers(conf);
+        ClientCertificates clients = ClientCertificates.load(conf);
+        List<String> protocols = protocols(conf);
+        SslContextBuilder b = SslContextBuilder.forServer(keys)
+                .sslProvider(provider)
+                .protocols(protocols)
+                .sessionTimeout(conf.sessionTimeout)
+                .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, ALPN_PROTOCOLS));
+        List<String> ciphers = ciphers(conf, protocols);
+        if (ciphers != null) {
+            b.ciphers(ciphers);
+        }
+        if (conf.cache == SslServerConf.Cache.BUILTIN || conf.shared != null) {
+            // One process: nginx's per-worker built-in cache and its shared zone are the same cache here,
+            // sized in sessions (a shared zone holds about 4000 sessions a megabyte, as nginx says).
+            long sessions = conf.cache == SslServerConf.Cache.BUILTIN ? conf.builtinCacheSize : 0;
+            if (conf.shared != null) {
+                sessions += conf.shared.size() / 256;
+            }
+            b.sessionCacheSize(sessions);
+        }
+        if (conf.verify != SslServerConf.Verify.OFF) {
+            // As nginx (SSL_VERIFY_PEER without FAIL_IF_NO_PEER_CERT, a callback that accepts): the handshake
+            // asks for a certificate and always completes; the request is refused with 400 afterwards.
+            b.clientAuth(ClientAuth.OPTIONAL).trustManager(clients.handshakeTrustManager());
+        }
+        byte[] staple = staple(conf);
+        if (staple != null) {
+            b.enableOcsp(true);
+        }
+        if (provider == SslProvider.OPENSSL && !conf.ecdhCurve.equals("auto")) {
+            b.option(OpenSslContextOption.GROUPS, conf.ecdhCurve.split(":"));
+        }
+        if (conf.dhparam != null) {
+            try {
+                PemFiles.dhParameters(conf.dhparam.path());
+            } catch (PemFiles.PemException e) {
+                throw new ConfigException(e.getMessage().replace("() failed", "(\"" + conf.dhparam.text()
+                        + "\") failed"), conf.dhparam.where());
+            }
+            build.warn("\"ssl_dhparam\" is read and not used: BoringSSL has no DHE cipher suites,"
+                    + " ECDHE takes their place", conf.dhparam.where());
+        }
+        SslContext context;
+        try {
+            context = b.build();
+        } catch (SSLException | RuntimeException e) {
+            throw contextError(conf, e);
+        }
+        if (provider == SslProvider.OPENSSL) {
+            OpenSslServerContext openSsl = (OpenSslServerContext) context;
+            openSsl.sessionContext().setSessionCacheEnabled(conf.cache == SslServerConf.Cache.BUILTIN
+                    || conf.shared != null);
+            if (!conf.sessionTicketKeys.isEmpty()) {
+                openSsl.sessionContext().setTicketKeys(ticketKeys(conf));
+            }
+        } else {
+            jdkNotices(conf);
+        }
+        return new ServerTlsContext(context, provider == SslProvider.OPENSSL, conf, clients, staple);
+    }
+
+    private ConfigException contextError(SslServerConf conf, Exception e) {
+        String m = String.valueOf(e.getMessage());
+        Throwable cause = e;
+        while (cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        if (m.toLowerCase(Locale.ROOT).contains("group") || m.toLowerCase(Locale.ROOT).contains("curve")) {
+            return new ConfigException("SSL_CTX_set1_curves_list(\"" + conf.ecdhCurve + "\") failed ("
+                    + cause.getMessage() + ")", conf.ecdhCurveWhere);
+        }
+        SslServerConf.FileRef cert = conf.certificates.get(0);
+        return new ConfigException("cannot use certificate \"" + cert.text() + "\": " + m
+                + (cause != e ? " (" + cause.getMessage() + ")" : ""), cert.where());
+    }
+
+    /** The first ssl_certificate / ssl_certificate_key pair; the others are loaded and checked as nginx does. */
+    private KeyManagerFactory keyManagers(SslServerConf conf) throws ConfigException {
+        try {
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(null, null);
+            char[] password = new char[0];
+            for (int i = 0; i < conf.certificates.size(); i++) {
+                SslServerConf.FileRef certFile = conf.certificates.get(i);
+                SslServerConf.FileRef keyFile = conf.certificateKeys.get(i);
+                List<X509Certificate> chain;
+                try {
+                    chain = PemFiles.certificates(certFile.path());
+                } catch (PemFiles.PemException e) {
+                    throw new ConfigException("cannot load certificate \"" + certFile.text() + "\": "
+                            + e.getMessage(), certFile.where());
+                }
+                PrivateKey key;
+                try {
+                    key = PemFiles.privateKey(keyFile.path(), conf.passwords);
+                } catch (PemFiles.PemException e) {
+                    throw new ConfigException("cannot load certificate key \"" + keyFile.text() + "\": "
+                            + e.getMessage(), keyFile.where());
+                }
+                if (!matches(chain.get(0), key)) {
+                    throw new ConfigException("SSL_CTX_use_PrivateKey(\"" + keyFile.text() + "\") failed (key values"
+                            + " mismatch: the key is not the one of \"" + certFile.text() + "\")", keyFile.where());
+                }
+                if (i == 0) {
+                    store.setKeyEntry("certificate", key, password, chain.toArray(new X509Certificate[0]));
+                } else {
+                    // BoringSSL through Netty answers with the key its server-side cipher order names first,
+                    // not the one the client can use: an RSA-only client would fail. One pair is served.
+                    build.warn("only the first \"ssl_certificate\" of a server is served: \"" + certFile.text()
+                            + "\" is checked and not used (one certificate per server with BoringSSL)",
+                            certFile.where());
+                }
+            }
+            KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            factory.init(store, password);
+            return factory;
+        } catch (ConfigException e) {
+            throw e;
+        } catch (Exception e) {
+            SslServerConf.FileRef cert = conf.certificates.get(0);
+            throw new ConfigException("cannot use certificate \"" + cert.text() + "\": " + e, cert.where());
+        }
+    }
+
+    /** The key belongs to the certificate: same algorithm, and it signs what the certificate's key verifies. */
+    private static boolean matches(X509Certificate cert, PrivateKey key) {
+        String algorithm = cert.getPublicKey().getAlgorithm();
+        if (!algorithm.equals(key.getAlgorithm())) {
+            return false;
+        }
+        String signature = switch (algorithm) {
+            case "RSA" -> "SHA256withRSA";
+            case "EC" -> "SHA256withECDSA";
+            case "Ed25519", "Ed448" -> algorithm;
+            default -> null;
+        };
+        if (signature == null) {
+            return true;
+        }
+        try {
+            byte[] probe = "portico".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            java.security.Signature signer = java.security.Signature.getInstance(signature);
+            signer.initSign(key);
+            signer.update(probe);
+            byte[] signed = signer.sign();
+            java.security.Signature verifier = java.security.Signature.getInstance(signature);
+            verifier.initVerify(cert.getPublicKey());
+            verifier.update(probe);
+            return verifier.verify(signed);
+        } catch (java.security.GeneralSecurityException e) {
+            return false;
+        }
+    }
+
+    /** ssl_protocols as the provider has them: what it lacks is refused when asked for, skipped when defaulted. */
+    private List<String> protocols(SslServerConf conf) throws ConfigException {
+        List<String> supported = supportedProtocols();
+        List<String> wanted = SslProtocols.names(conf.protocols);
+        List<String> usable = new ArrayList<>();
+        for (String p : wanted) {
+            if (supported.contains(p)) {
+                usable.add(p);
+            } else if (conf.protocolsWhere != null) {
+                throw new ConfigException("\"ssl_protocols\" names " + p + ", which " + providerName()
+                        + " does not support (it has " + String.join(" ", supported) + ")", conf.protocolsWhere);
+            }
+        }
+        if (usable.isEmpty()) {
+            throw new ConfigException("\"ssl_protocols\" leaves no protocol that " + providerName()
+                    + " supports", conf.protocolsWhere);
+        }
+        return usable;
+    }
+
+    private List<String> supportedProtocols() {
+        if (provider == SslProvider.OPENSSL) {
+            // As Netty's OpenSsl probes: a context made for the protocol alone exists or not.
+            List<String> names = new ArrayList<>();
+            int[] protocols = {SSL.SSL_PROTOCOL_SSLV2, SSL.SSL_PROTOCOL_SSLV3, SSL.SSL_PROTOCOL_TLSV1,
+                    SSL.SSL_PROTOCOL_TLSV1_1, SSL.SSL_PROTOCOL_TLSV1_2, SSL.SSL_PROTOCOL_TLSV1_3};
+            int[] options = {SSL.SSL_OP_NO_SSLv2, SSL.SSL_OP_NO_SSLv3, SSL.SSL_OP_NO_TLSv1, SSL.SSL_OP_NO_TLSv1_1,
+                    SSL.SSL_OP_NO_TLSv1_2, SSL.SSL_OP_NO_TLSv1_3};
+            List<String> all = SslProtocols.names(0x7e);
+            for (int i = 0; i < protocols.length; i++) {
+                if (options[i] == 0) {
+                    continue; // BoringSSL marks what it lacks (SSLv2) with no option
+                }
+                long ctx = -1;
+                try {
+                    ctx = SSLContext.make(protocols[i], SSL.SSL_MODE_SERVER);
+                    names.add(all.get(i));
+                } catch (Exception lacking) {
+                    // not supported
+                } finally {
+                    if (ctx != -1) {
+                        SSLContext.free(ctx);
+                    }
+                }
+            }
+            return names;
+        }
+        try {
+            List<String> names = Arrays.asList(javax.net.ssl.SSLContext.getDefault().getSupportedSSLParameters()
+                    .getProtocols());
+            return SslProtocols.names(0x7e).stream().filter(names::contains).toList();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            return List.of("TLSv1.2", "TLSv1.3");
+        }
+    }
+
+    /**
+     * ssl_ciphers as OpenSSL reads it: BoringSSL itself expands the expression into the list of
+     * suites, in order, so "HIGH:!aNULL:!MD5" means exactly what it means to nginx.
+     * The JDK's provider takes a plain list of names only; for an expression it keeps its defaults.
+     */
+    private List<String> ciphers(SslServerConf conf, List<String> protocols) throws ConfigException {
+        if (provider == SslProvider.OPENSSL) {
+            List<String> list = new ArrayList<>(expand(conf));
+            if (protocols.contains("TLSv1.3")) {
+                list.addAll(TLS13_SUITES);
+            }
+            return list;
+        }
+        List<String> java = new ArrayList<>();
+        for (String name : conf.ciphers.split("[:, ]+")) {
+            String converted = io.netty.handler.ssl.CipherSuiteConverter.toJava(name, "TLS");
+            if (converted == null || name.startsWith("!") || name.startsWith("-") || name.startsWith("+")
+                    || name.startsWith("@") || name.equals(name.toUpperCase(Locale.ROOT)) && !name.contains("-")) {
+                if (!conf.ciphers.equals(SslServerConf.DEFAULT_CIPHERS)) {
+                    ErrorLog.current().log(LogLevel.NOTICE, "the JDK's provider does not read OpenSSL cipher"
+                            + " expressions: ssl_ciphers \"" + conf.ciphers + "\" keeps the JDK's default suites");
+                }
+                return null;
+            }
+            java.add(converted);
+        }
+        return java;
+    }
+
+    private static List<String> expand(SslServerConf conf) throws ConfigException {
+        long ctx = 0;
+        long ssl = 0;
+        try {
+            ctx = SSLContext.make(SSL.SSL_PROTOCOL_ALL, SSL.SSL_MODE_SERVER);
+            if (!SSLContext.setCipherSuite(ctx, conf.ciphers, false)) {
+                throw new ConfigException("SSL_CTX_set_cipher_list(\"" + conf.ciphers + "\") failed",
+                        conf.ciphersWhere);
+            }
+            ssl = SSL.newSSL(ctx, true);
+            String[] names = SSL.getCiphers(ssl);
+            if (names == null || names.length == 0) {
+                throw new ConfigException("SSL_CTX_set_cipher_list(\"" + conf.ciphers + "\") failed (no cipher"
+                        + " match)", conf.ciphersWhere);
+            }
+            return List.of(names);
+        } catch (ConfigException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new ConfigException("SSL_CTX_set_cipher_list(\"" + conf.ciphers + "\") failed ("
+                    + e.getMessage() + ")", conf.ciphersWhere);
+        } finally {
+            if (ssl != 0) {
+                SSL.freeSSL(ssl);
+            }
+            if (ctx != 0) {
+                SSLContext.free(ctx);
+            }
+        }
+    }
+
+    /** nginx's 48-byte ssl_session_ticket_key files: name (16), AES key (16), HMAC key (16). */
+    private static OpenSslSessionTicketKey[] ticketKeys(SslServerConf conf) throws ConfigException {
+        List<OpenSslSessionTicketKey> keys = new ArrayList<>();
+        for (SslServerConf.FileRef file : conf.sessionTicketKeys) {
+            byte[] bytes;
+            try {
+                bytes = java.nio.file.Files.readAllBytes(file.path());
+            } catch (java.io.IOException e) {
+                throw new ConfigException("open() \"" + file.text() + "\" failed (" + ErrorLog.describe(e) + ")",
+                        file.where());
+            }
+            if (bytes.length == 80) {
+                throw new ConfigException("\"" + file.text() + "\" is an 80-byte key (AES-256):"
+                        + " BoringSSL takes 48-byte keys only (openssl rand 48 > FILE)", file.where());
+            }
+            if (bytes.length != 48) {
+                throw new ConfigException("\"" + file.text() + "\" must be 48 or 80 bytes", file.where());
+            }
+            keys.add(new OpenSslSessionTicketKey(Arrays.copyOfRange(bytes, 0, 16), Arrays.copyOfRange(bytes, 32, 48),
+                    Arrays.copyOfRange(bytes, 16, 32)));
+        }
+        return keys.toArray(new OpenSslSessionTicketKey[0]);
+    }
+
+    /** ssl_stapling with ssl_stapling_file: the DER response stapled to every handshake. */
+    private byte[] staple(SslServerConf conf) throws ConfigException {
+        if (!conf.stapling) {
+            return null;
+        }
+        if (conf.staplingFile == null) {
+            build.warn("\"ssl_stapling\" ignored, portico does not fetch OCSP responses:"
+                    + " give one in \"ssl_stapling_file\"", null);
+            return null;
+        }
+        byte[] der;
+        try {
+            der = PemFiles.readAll(conf.staplingFile.path());
+        } catch (PemFiles.PemException e) {
+            throw new ConfigException(e.getMessage().replace("() failed", "(\"" + conf.staplingFile.text()
+                    + "\") failed"), conf.staplingFile.where());
+        }
+        if (der.length == 0 || der[0] != 0x30) {
+            throw new ConfigException("d2i_OCSP_RESPONSE_bio(\"" + conf.staplingFile.text() + "\") failed"
+                    + " (not a DER OCSP response)", conf.staplingFile.where());
+        }
+        if (provider != SslProvider.OPENSSL) {
+            build.warn("\"ssl_stapling_file\" ignored: the JDK's provider cannot staple a given response",
+                    conf.staplingFile.where());
+            return null;
+        }
+        return der;
+    }
+
+    private void jdkNotices(SslServerConf conf) {
+        if (!conf.sessionTicketKeys.isEmpty()) {
+            build.warn("\"ssl_session_ticket_key\" ignored: the JDK's provider makes its own ticket keys",
+                    conf.sessionTicketKeys.get(0).where());
+        }
+        if (!conf.ecdhCurve.equals("auto")) {
+            build.warn("\"ssl_ecdh_curve\" ignored: the JDK's provider takes its groups from"
+                    + " -Djdk.tls.namedGroups", conf.ecdhCurveWhere);
+        }
+    }
+}

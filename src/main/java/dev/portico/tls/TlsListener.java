@@ -1,0 +1,62 @@
+package dev.portico.tls;
+
+import dev.portico.config.ConfigException;
+import dev.portico.http.ListenSocket;
+import dev.portico.http.ServerNames;
+import dev.portico.http.VirtualServer;
+import io.netty.channel.Channel;
+import java.net.SocketAddress;
+import java.util.IdentityHashMap;
+import java.util.Map;
+
+/**
+ * A `listen ... ssl` socket's TLS: every server's context, known at load, and
+ * the handlers it puts in front of HTTP on each connection.
+ */
+final class TlsListener {
+
+    private final ListenSocket socket;
+    private final Map<VirtualServer, ServerTlsContext> contexts = new IdentityHashMap<>();
+
+    TlsListener(ListenSocket socket, ServerContexts all) throws ConfigException {
+        this.socket = socket;
+        for (ServerNames names : socket.allServerNames()) {
+            for (VirtualServer server : names.servers()) {
+                ServerTlsContext context = all.forServer(server);
+                if (context != null) {
+                    contexts.put(server, context);
+                }
+            }
+        }
+    }
+
+    void install(Channel channel) {
+        channel.pipeline().addLast("tls-sni", new ServerNameHandler(this));
+        channel.pipeline().addLast("tls", new TlsConnectionHandler(socket));
+    }
+
+    ListenSocket socket() {
+        return socket;
+    }
+
+    /**
+     * The context for a ClientHello's SNI name, as nginx's ngx_http_ssl_servername: the
+     * server that name selects among the servers of this address:port, when it has
+     * certificates of its own; else the default server's.
+     */
+    ServerTlsContext select(String serverName, SocketAddress local) {
+        ServerNames names = socket.serverNames(socket.dependsOnLocalAddress() ? local : null);
+        VirtualServer defaultServer = names.defaultServer();
+        if (serverName != null && !serverName.isEmpty()) {
+            String host = serverName;
+            while (host.endsWith(".")) {
+                host = host.substring(0, host.length() - 1);
+            }
+            ServerTlsContext chosen = contexts.get(names.select(host).server());
+            if (chosen != null) {
+                return chosen;
+            }
+        }
+        return contexts.get(defaultServer);
+    }
+}
