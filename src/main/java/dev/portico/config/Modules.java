@@ -25,6 +25,7 @@ public final class Modules {
             new HttpCoreModule(),
             // Before the rewrite module: its server-rewrite handler makes nginx's TLS checks first.
             new dev.portico.tls.SslModule(),
+            new dev.portico.http2.Http2Module(),
             new HeadersModule(),
             new AccessLogModule(),
             new RewriteModule(),

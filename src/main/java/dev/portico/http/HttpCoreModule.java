@@ -592,6 +592,7 @@ public final class HttpCoreModule implements Module {
         }
         socket.serversFor(specific).add(server, names, patterns, spec.defaultServer());
         socket.addSsl(spec.ssl());
+        socket.addHttp2(spec.http2());
     }
 
     private static boolean isRoot() {

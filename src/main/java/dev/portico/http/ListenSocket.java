@@ -19,6 +19,8 @@ public final class ListenSocket {
     private final Map<InetAddress, ServerNames> byAddress = new LinkedHashMap<>();
     /** Any `listen` on this socket says ssl: nginx ORs the flag over one address:port's listens. */
     private boolean ssl;
+    /** Any `listen` on this socket says http2: nginx ORs that flag too. */
+    private boolean http2;
     /** Puts TLS in front of HTTP on a new connection (set by dev.portico.tls for an ssl socket). */
     private java.util.function.Consumer<io.netty.channel.Channel> tls;
 
@@ -43,6 +45,15 @@ public final class ListenSocket {
 
     void addSsl(boolean ssl) {
         this.ssl |= ssl;
+    }
+
+    void addHttp2(boolean http2) {
+        this.http2 |= http2;
+    }
+
+    /** True when a `listen ... http2` names this socket (`http2 on` in a server is dev.portico.http2's). */
+    public boolean http2() {
+        return http2;
     }
 
     /** True when a `listen ... ssl` names this socket: its connections speak TLS. */

@@ -130,8 +130,8 @@ public record ListenSpec(SocketAddress address, boolean wildcard, boolean defaul
                 // The certificates and settings are the ssl_* directives' (dev.portico.tls).
                 ssl = true;
             } else if (p.equals("http2")) {
-                // Accepted as nginx 1.22 does; no HTTP/2 yet, so TLS connections negotiate
-                // http/1.1 (dev.portico.tls.TlsConnectionHandler) and plain ones speak HTTP/1.x.
+                // HTTP/2 on this address, as `http2 on` in its servers (dev.portico.http2): ALPN
+                // offers h2 on TLS, and a cleartext client may start with HTTP/2's preface.
                 http2 = true;
             } else if (p.equals("quic") || p.equals("proxy_protocol")
                     || p.equals("http3") || p.equals("spdy")) {

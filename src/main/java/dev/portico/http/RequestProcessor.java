@@ -443,6 +443,17 @@ public final class RequestProcessor {
         return HttpResponseStatus.valueOf(code);
     }
 
+    /** nginx's log phase: the access log and every other LOG handler, once the response has ended. */
+    public static void log(HttpExchange x) {
+        for (PhaseHandler h : handlers(x, Phase.LOG)) {
+            try {
+                h.handle(x);
+            } catch (RuntimeException e) {
+                ErrorLog.current().log(LogLevel.ALERT, x.connection().id(), "log handler failed: " + e);
+            }
+        }
+    }
+
     /** Logs with the request's context appended, as nginx's ngx_http_log_error. */
     public static void logError(HttpExchange x, LogLevel level, String message) {
         logError(x, level, message, null);

@@ -51,7 +51,7 @@ import java.util.concurrent.TimeUnit;
  * explicit (auto-read off), so a client that sends faster than we answer is
  * held back by TCP, not by memory. All timers of the connection live here.
  */
-final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implements ResponseWriter {
+final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implements ResponseWriter, ServerConnection {
 
     private enum State { WAITING, READING_BODY_AND_RESPONDING, CLOSING }
 
@@ -136,7 +136,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
         ListenSocket socket = server.socket(listenKey);
         this.http = server.currentHttp();
         this.connection = new HttpConnection(ctx.channel(), socket);
-        server.connectionOpened(ctx.channel());
+        server.connectionOpened(ctx.channel(), this);
         ServerNames names = socket.serverNames(localIfNeeded(socket));
         HttpServerConf conf = names.defaultServer().serverConf().get(HttpCoreModule.SERVER_CONF);
         schedule(conf.clientHeaderTimeout(), this::headerTimedOut);
@@ -149,7 +149,64 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
         if (event instanceof io.netty.handler.ssl.SslHandshakeCompletionEvent handshake && handshake.isSuccess()) {
             connection.markSecure();
         }
+        if (event instanceof dev.portico.http2.Http2Start && current == null && state == State.WAITING) {
+            startHttp2();
+            return;
+        }
         ctx.fireUserEventTriggered(event);
+    }
+
+    /**
+     * The connection speaks HTTP/2 from its first bytes (ALPN's "h2", or the preface): the
+     * HTTP/1 codec and this handler leave, the HTTP/2 session takes the same connection
+     * object ($connection, addresses, TLS) and its place with the server.
+     */
+    private void startHttp2() {
+        cancelTimer();
+        if (inspector != null) {
+            RequestDecoder decoder = inspector;
+            inspector = null;
+            ctx.pipeline().remove(decoder);
+            ctx.pipeline().remove("encoder");
+        }
+        if (ctx.pipeline().get("h2-preface") != null) {
+            ctx.pipeline().remove("h2-preface");
+        }
+        state = State.CLOSING;
+        String key = listenKey;
+        dev.portico.http2.Http2Session session = dev.portico.http2.Http2Session.start(ctx.channel(), connection,
+                new dev.portico.http2.Http2Host() {
+                    @Override
+                    public HttpConfig currentConfig() {
+                        return server.currentHttp();
+                    }
+
+                    @Override
+                    public ListenSocket currentSocket() {
+                        return server.socket(key);
+                    }
+
+                    @Override
+                    public boolean accepting() {
+                        return server.accepting();
+                    }
+
+                    @Override
+                    public void closed() {
+                        server.connectionClosed(connection.channel());
+                    }
+                }, ctx.name());
+        server.connectionOpened(connection.channel(), new ServerConnection() {
+            @Override
+            public void closeIfIdle() {
+                session.goAway();
+            }
+
+            @Override
+            public void reloaded() {
+                session.goAway();
+            }
+        });
     }
 
     @Override
@@ -702,8 +759,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
         // ours, as nginx's header filter adds its own only when the response has none.
         String server = given.get(HeaderNames.SERVER);
         String date = given.get(HeaderNames.DATE);
-        h.set(HeaderNames.SERVER, server != null ? server
-                : core.serverTokens() ? "portico/" + dev.portico.cli.VersionInfo.VERSION : "portico");
+        h.set(HeaderNames.SERVER, server != null ? server : dev.portico.http.ResponseHeaders.serverToken(core));
         h.set(HeaderNames.DATE, date != null ? date : dev.portico.files.HttpDates.now());
         int code = head.status().code();
         boolean bodyAllowed = code >= 200 && code != 204 && code != 304;
@@ -714,7 +770,8 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
         copy(given, h, HeaderNames.LAST_MODIFIED);
         String location = given.get(HeaderNames.LOCATION);
         if (location != null) {
-            h.set(HeaderNames.LOCATION, x.locationAsIs() ? location : absoluteLocation(x, core, location));
+            h.set(HeaderNames.LOCATION, x.locationAsIs() ? location
+                    : dev.portico.http.ResponseHeaders.absoluteLocation(x, core, location));
         }
         boolean chunked = bodyAllowed && !h.contains(HeaderNames.CONTENT_LENGTH)
                 && (given.contains(HttpHeaderNames.TRANSFER_ENCODING)
@@ -737,47 +794,6 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
             }
         }
         return new DefaultHttpResponse(HttpVersion.HTTP_1_1, head.status(), h);
-    }
-
-    /**
-     * nginx's header filter: a Location that starts with "/" becomes absolute
-     * when absolute_redirect is on, with the host from server_name_in_redirect,
-     * the request's Host or the local address, and the port unless it is the
-     * scheme's default or port_in_redirect is off.
-     */
-    static String absoluteLocation(HttpExchange x, HttpCoreConf core, String location) {
-        if (location.isEmpty() || location.charAt(0) != '/' || !core.absoluteRedirect()) {
-            return location;
-        }
-        String host;
-        if (core.serverNameInRedirect()) {
-            host = x.server() == null ? "" : x.server().name();
-        } else if (x.host() != null && !x.host().isEmpty()) {
-            host = x.host();
-        } else {
-            host = x.connection().localAddress();
-            if (host.indexOf(':') >= 0) {
-                host = "[" + host + "]";
-            }
-        }
-        boolean secure = x.connection().secure();
-        int port = 0;
-        if (core.portInRedirect()) {
-            try {
-                port = Integer.parseInt(x.connection().localPort());
-            } catch (NumberFormatException unix) {
-                port = 0;
-            }
-            if (port == (secure ? 443 : 80)) {
-                port = 0;
-            }
-        }
-        StringBuilder sb = new StringBuilder(16 + host.length() + location.length());
-        sb.append(secure ? "https://" : "http://").append(host);
-        if (port != 0) {
-            sb.append(':').append(port);
-        }
-        return sb.append(location).toString();
     }
 
     /** The headers that finalHead writes in nginx's order before the rest. */
@@ -844,14 +860,9 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
     }
 
     private void logPhase(HttpExchange x) {
-        for (dev.portico.http.PhaseHandler h : RequestProcessor.handlers(x, Phase.LOG)) {
-            try {
-                h.handle(x);
-            } catch (RuntimeException e) {
-                ErrorLog.current().log(LogLevel.ALERT, connection.id(), "log handler failed: " + e);
-            }
-        }
+        RequestProcessor.log(x);
     }
+
 
     /** The request and its body are finished: on to the next one, or idle until keepalive_timeout. */
     private void requestDone() {
@@ -905,10 +916,16 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
     }
 
     /** Graceful shutdown: an idle keep-alive connection is closed now, a busy one after its response. */
-    void closeIfIdle() {
+    @Override
+    public void closeIfIdle() {
         if (current == null) {
             ctx.close();
         }
+    }
+
+    /** The next request on this connection takes the new configuration by itself. */
+    @Override
+    public void reloaded() {
     }
 
     @Override

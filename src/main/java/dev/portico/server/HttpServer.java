@@ -42,7 +42,7 @@ public final class HttpServer {
     private final EventLoopGroup group;
     private final int maxConnections;
     private final Map<String, Channel> listeners = new LinkedHashMap<>();
-    private final Map<Channel, HttpConnectionHandler> connections = new ConcurrentHashMap<>();
+    private final Map<Channel, ServerConnection> connections = new ConcurrentHashMap<>();
     private final AtomicInteger connectionCount = new AtomicInteger();
     private volatile HttpConfig http;
     private volatile Map<String, ListenSocket> sockets = Map.of();
@@ -116,6 +116,9 @@ public final class HttpServer {
             if (!next.containsKey(key)) {
                 closeListener(key);
             }
+        }
+        for (Map.Entry<Channel, ServerConnection> e : connections.entrySet()) {
+            e.getKey().eventLoop().execute(e.getValue()::reloaded);
         }
     }
 
@@ -217,6 +220,10 @@ public final class HttpServer {
         if (socket != null && socket.tls() != null) {
             socket.tls().accept(ch); // TLS in front of HTTP (dev.portico.tls)
         }
+        if (socket != null && dev.portico.http2.Http2Module.enabled(socket)) {
+            // A client may start with HTTP/2's preface (h2c with prior knowledge, or h2 without ALPN).
+            ch.pipeline().addLast("h2-preface", new dev.portico.http2.PrefaceDetector());
+        }
         HttpConnectionHandler handler = new HttpConnectionHandler(this, key);
         ch.pipeline().addLast("http", handler);
         handler.attachCodec();
@@ -255,11 +262,9 @@ public final class HttpServer {
         return accepting;
     }
 
-    void connectionOpened(Channel ch) {
-        HttpConnectionHandler h = ch.pipeline().get(HttpConnectionHandler.class);
-        if (h != null) {
-            connections.put(ch, h);
-        }
+    /** Registers the connection, or the protocol that took it over (HTTP/2 after HTTP/1's first bytes). */
+    void connectionOpened(Channel ch, ServerConnection connection) {
+        connections.put(ch, connection);
     }
 
     void connectionClosed(Channel ch) {
@@ -283,7 +288,7 @@ public final class HttpServer {
                 closeListener(key);
             }
         }
-        for (Map.Entry<Channel, HttpConnectionHandler> e : connections.entrySet()) {
+        for (Map.Entry<Channel, ServerConnection> e : connections.entrySet()) {
             e.getKey().eventLoop().execute(e.getValue()::closeIfIdle);
         }
         // Elapsed time against the limit: a deadline of now + "no limit" would overflow.

@@ -40,8 +40,10 @@ import javax.net.ssl.SSLException;
  */
 final class ServerContexts {
 
-    /** The protocol ALPN selects today. HTTP/2 plugs in here: "h2" goes first once it exists. */
-    static final List<String> ALPN_PROTOCOLS = List.of("http/1.1");
+    /** What ALPN offers, in the server's order of preference: "h2" first where HTTP/2 is on, as nginx. */
+    static List<String> alpnProtocols(boolean http2) {
+        return http2 ? List.of("h2", "http/1.1") : List.of("http/1.1");
+    }
 
     /** TLSv1.3's suites: ssl_ciphers does not choose them (as in OpenSSL), so they stay when TLSv1.3 is on. */
     private static final List<String> TLS13_SUITES =
@@ -50,6 +52,7 @@ final class ServerContexts {
     private final ConfigBuild build;
     private final SslProvider provider;
     private final Map<VirtualServer, ServerTlsContext> byServer = new IdentityHashMap<>();
+    private final Map<VirtualServer, ServerTlsContext> byServerHttp2 = new IdentityHashMap<>();
     private final Map<List<Object>, ServerTlsContext> bySettings = new HashMap<>();
 
     ServerContexts(ConfigBuild build) {
@@ -77,16 +80,26 @@ final class ServerContexts {
 
     /** The server's context, built on first use; null for a server without ssl_certificate. */
     ServerTlsContext forServer(VirtualServer server) throws ConfigException {
+        return forServer(server, false);
+    }
+
+    /**
+     * The server's context whose ALPN offers "h2" when {@code http2}: ALPN is part of a
+     * context, so a server reached with and without HTTP/2 has one of each.
+     */
+    ServerTlsContext forServer(VirtualServer server, boolean http2) throws ConfigException {
+        Map<VirtualServer, ServerTlsContext> byServer = http2 ? byServerHttp2 : this.byServer;
         if (byServer.containsKey(server)) {
             return byServer.get(server);
         }
         SslServerConf conf = server.serverConf().get(SslModule.SSL);
         ServerTlsContext context = null;
         if (conf.hasCertificates()) {
-            List<Object> key = settingsKey(conf);
+            List<Object> key = new java.util.ArrayList<>(settingsKey(conf));
+            key.add(http2);
             context = bySettings.get(key);
             if (context == null) {
-                context = build(conf);
+                context = build(conf, http2);
                 bySettings.put(key, context);
             }
         }
@@ -110,7 +123,7 @@ final class ServerContexts {
         return ref == null ? null : ref.path();
     }
 
-    private ServerTlsContext build(SslServerConf conf) throws ConfigException {
+    private ServerTlsContext build(SslServerConf conf, boolean http2) throws ConfigException {
         if (provider == SslProvider.JDK && !jdkForced()) {
             ErrorLog.current().log(LogLevel.NOTICE, "BoringSSL is not available ("
                     + OpenSsl.unavailabilityCause() + "), TLS uses the JDK's provider");
@@ -124,7 +137,7 @@ final class ServerContexts {
                 .sessionTimeout(conf.sessionTimeout)
                 .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, ALPN_PROTOCOLS));
+                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, alpnProtocols(http2)));
         List<String> ciphers = ciphers(conf, protocols);
         if (ciphers != null) {
             b.ciphers(ciphers);

@@ -2,6 +2,7 @@ package dev.portico.tls;
 
 import dev.portico.http.HttpConnection;
 import dev.portico.http.ListenSocket;
+import dev.portico.http2.Http2Start;
 import dev.portico.log.ErrorLog;
 import dev.portico.log.LogLevel;
 import io.netty.channel.ChannelHandlerContext;
@@ -35,7 +36,9 @@ final class TlsConnectionHandler extends ChannelInboundHandlerAdapter {
         if (event instanceof SslHandshakeCompletionEvent done) {
             if (done.isSuccess()) {
                 handshaken = true;
+                ctx.fireUserEventTriggered(event); // the connection is secure before a protocol takes it
                 selectProtocol(ctx);
+                return;
             } else {
                 handshakeFailed(ctx, done.cause());
                 return;
@@ -45,16 +48,20 @@ final class TlsConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * The one place where the negotiated protocol chooses what runs after TLS. Today only
-     * HTTP/1.x exists and already sits behind this handler; HTTP/2 plugs in here: once
-     * {@link ServerContexts#ALPN_PROTOCOLS} offers "h2", that answer replaces the HTTP/1
-     * decoder, encoder and handler with the HTTP/2 codec.
+     * The one place where the negotiated protocol chooses what runs after TLS: HTTP/1.x
+     * already sits behind this handler; "h2" (offered where HTTP/2 is on, see
+     * {@link ServerContexts#alpnProtocols}) hands the connection to HTTP/2
+     * (dev.portico.http2.Http2Session, through the HTTP/1 handler that owns it).
      */
     private void selectProtocol(ChannelHandlerContext ctx) {
         SslHandler ssl = ctx.pipeline().get(SslHandler.class);
         String protocol = ssl == null ? null : ssl.applicationProtocol();
         if (protocol == null || protocol.equals("http/1.1")) {
             return; // no ALPN, or http/1.1: the HTTP/1.x handlers behind us
+        }
+        if (protocol.equals("h2")) {
+            ctx.fireUserEventTriggered(Http2Start.ALPN);
+            return;
         }
         log(ctx, LogLevel.INFO, "SSL ALPN selected an unknown protocol \"" + protocol + "\"");
         ctx.close();

@@ -22,7 +22,8 @@ final class TlsListener {
         this.socket = socket;
         for (ServerNames names : socket.allServerNames()) {
             for (VirtualServer server : names.servers()) {
-                ServerTlsContext context = all.forServer(server);
+                // nginx's ALPN callback offers h2 by the SNI-chosen server's `http2` or the listen's flag.
+                ServerTlsContext context = all.forServer(server, dev.portico.http2.Http2Module.enabled(socket, server));
                 if (context != null) {
                     contexts.put(server, context);
                 }

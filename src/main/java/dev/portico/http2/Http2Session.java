@@ -1,0 +1,280 @@
+package dev.portico.http2;
+
+import dev.portico.http.HttpConnection;
+import dev.portico.http.HttpCoreConf;
+import dev.portico.http.HttpCoreModule;
+import dev.portico.http.HttpServerConf;
+import dev.portico.http.ListenSocket;
+import dev.portico.http.VirtualServer;
+import dev.portico.log.ErrorLog;
+import dev.portico.log.LogLevel;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2FrameLogger;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.stream.ChunkedWriteHandler;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One HTTP/2 connection (nginx's ngx_http_v2_connection_t): Netty's frame
+ * codec with the limits nginx has, one child channel per stream that runs the
+ * request pipeline ({@link Http2StreamHandler}), and what belongs to the
+ * connection: keepalive_timeout while no stream is open, keepalive_requests
+ * and keepalive_time (a GOAWAY, the open streams finish), a graceful GOAWAY at
+ * shutdown and reload, and the error log lines of connection errors.
+ */
+public final class Http2Session extends ChannelInboundHandlerAdapter {
+
+    /** RST_STREAM frames a client may send in {@link #RST_WINDOW_SECONDS} before GOAWAY (rapid reset). */
+    static final int MAX_RST_FRAMES = 200;
+    static final int RST_WINDOW_SECONDS = 30;
+    /** Control frames (SETTINGS and PING answers, RST_STREAM) queued unread by the client before GOAWAY. */
+    static final int MAX_QUEUED_CONTROL_FRAMES = 10_000;
+    /** DATA frames without data, and without END_STREAM, in a row before GOAWAY. */
+    static final int MAX_EMPTY_DATA_FRAMES = 2;
+    /** CONTINUATION frames under 8 KiB in one header block before GOAWAY. */
+    static final int MAX_SMALL_CONTINUATION_FRAMES = 16;
+
+    /** The header limits of the connection's default server (large_client_header_buffers, nginx 1.19.7). */
+    record Limits(int fieldSize, long headerSize, boolean underscoresInHeaders, boolean ignoreInvalidHeaders) {
+    }
+
+    private final HttpConnection connection;
+    private final Http2Host host;
+    private final Limits limits;
+    private final HttpCoreConf defaultCore;
+    private final long startMillis = System.currentTimeMillis();
+    private Http2FrameCodec codec;
+    private ChannelHandlerContext ctx;
+    private int openStreams;
+    private ScheduledFuture<?> idleTimer;
+    private boolean closing;
+    private boolean errorLogged;
+
+    private Http2Session(HttpConnection connection, Http2Host host, VirtualServer defaultServer) {
+        this.connection = connection;
+        this.host = host;
+        HttpServerConf server = defaultServer.serverConf().get(HttpCoreModule.SERVER_CONF);
+        this.limits = new Limits((int) server.largeHeaderBufferSize(),
+                server.largeHeaderBufferSize() * server.largeHeaderBuffers(), server.underscoresInHeaders(),
+                server.ignoreInvalidHeaders());
+        this.defaultCore = defaultServer.root().conf().get(HttpCoreModule.CORE);
+    }
+
+    /**
+     * Puts HTTP/2 on {@code channel} in place of the handler named {@code replacing}: the
+     * connection's settings come from its address's default server, as nginx's come from
+     * hc->conf_ctx.
+     */
+    public static Http2Session start(Channel channel, HttpConnection connection, Http2Host host, String replacing) {
+        ListenSocket socket = connection.listen();
+        VirtualServer defaultServer = socket.serverNames(
+                socket.dependsOnLocalAddress() ? channel.localAddress() : null).defaultServer();
+        Http2ServerConf conf = defaultServer.serverConf().get(Http2Module.SERVER);
+        Http2Session session = new Http2Session(connection, host, defaultServer);
+        Http2Settings settings = new Http2Settings()
+                .maxConcurrentStreams(conf.maxConcurrentStreams())
+                .initialWindowSize(conf.prereadSize())
+                // nginx's own accounting (Http2RequestCodec) comes first; Netty's, which counts
+                // 32 bytes more per field, only stops what is far past it.
+                .maxHeaderListSize(Math.min(Integer.MAX_VALUE, 2 * session.limits.headerSize()));
+        session.codec = Http2FrameCodecBuilder.forServer()
+                .initialSettings(settings)
+                .validateHeaders(false) // nginx's checks, with its 400 answers: Http2RequestCodec
+                .validateRequiredPseudoHeaders(false)
+                .gracefulShutdownTimeoutMillis(-1) // a GOAWAY lets every open stream finish
+                .decoderEnforceMaxRstFramesPerWindow(MAX_RST_FRAMES, RST_WINDOW_SECONDS)
+                .encoderEnforceMaxQueuedControlFrames(MAX_QUEUED_CONTROL_FRAMES)
+                .decoderEnforceMaxConsecutiveEmptyDataFrames(MAX_EMPTY_DATA_FRAMES)
+                .decoderEnforceMaxSmallContinuationFrames(MAX_SMALL_CONTINUATION_FRAMES)
+                .frameLogger(session.new ErrorFrames())
+                .build();
+        Http2MultiplexHandler streams = new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+            @Override
+            protected void initChannel(Http2StreamChannel stream) {
+                // Frames are read as the request needs them: an unread body holds back the client's
+                // window (http2_body_preread_size), not memory.
+                stream.config().setAutoRead(false);
+                stream.pipeline().addLast("h2-request", new Http2RequestCodec(session));
+                stream.pipeline().addLast("chunked-writer", new ChunkedWriteHandler());
+                stream.pipeline().addLast("h2-stream", new Http2StreamHandler(session));
+            }
+        });
+        ChannelPipeline p = channel.pipeline();
+        p.addAfter(replacing, "h2", session.codec);
+        p.addAfter("h2", "h2-streams", streams);
+        p.addAfter("h2-streams", "h2-session", session);
+        p.remove(replacing);
+        return session;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        // As nginx: the connection's receive window is the largest there is; each stream's is
+        // http2_body_preread_size.
+        ctx.writeAndFlush(new DefaultHttp2WindowUpdateFrame(
+                (int) (Http2Module.MAX_WINDOW - io.netty.handler.codec.http2.Http2CodecUtil.DEFAULT_WINDOW_SIZE)));
+        idle();
+        ctx.read();
+    }
+
+    HttpConnection connection() {
+        return connection;
+    }
+
+    Http2Host host() {
+        return host;
+    }
+
+    Limits limits() {
+        return limits;
+    }
+
+    /** A stream began: the connection is busy. */
+    void streamOpened() {
+        openStreams++;
+        cancelIdle();
+    }
+
+    /** A stream's request began: keepalive_requests and keepalive_time end the connection after it. */
+    void requestStarted() {
+        boolean tooOld = System.currentTimeMillis() - startMillis > defaultCore.keepaliveTime();
+        if (defaultCore.keepaliveTimeout() == 0 || connection.requests() >= defaultCore.keepaliveRequests()
+                || tooOld || !host.accepting()) {
+            goAway();
+        }
+    }
+
+    void streamClosed() {
+        openStreams--;
+        if (openStreams == 0) {
+            idle();
+        }
+    }
+
+    /**
+     * GOAWAY (NO_ERROR) naming the last stream begun; those streams are answered, then the
+     * connection closes (Netty's graceful close, with no time limit of its own).
+     */
+    public void goAway() {
+        if (closing || ctx == null) {
+            return;
+        }
+        closing = true;
+        ctx.channel().close();
+    }
+
+    private void idle() {
+        cancelIdle();
+        if (ctx != null && !closing) {
+            idleTimer = ctx.executor().schedule(() -> {
+                if (openStreams == 0) {
+                    goAway();
+                }
+            }, defaultCore.keepaliveTimeout(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void cancelIdle() {
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+            idleTimer = null;
+        }
+    }
+
+    /** nginx's ngx_http_v2_connection_error: logged at info, then GOAWAY with {@code error} and close. */
+    void connectionError(Http2Error error, String reason) {
+        log(LogLevel.INFO, reason);
+        errorLogged = true;
+        ChannelHandlerContext codecContext = ctx.pipeline().context(codec);
+        try {
+            codec.exceptionCaught(codecContext, Http2Exception.connectionError(error, "%s", reason));
+        } catch (Exception e) {
+            ctx.close();
+        }
+    }
+
+    /** Logs with the connection's context, as nginx's "while processing HTTP/2 connection" lines. */
+    void log(LogLevel level, String message) {
+        ErrorLog.current().log(level, connection.id(), message + " while processing HTTP/2 connection, client: "
+                + connection.remoteAddress() + ", server: " + listenText());
+    }
+
+    private String listenText() {
+        if (connection.listen().address() instanceof InetSocketAddress inet) {
+            String h = HttpConnection.text(inet.getAddress());
+            return (h.indexOf(':') >= 0 ? "[" + h + "]" : h) + ":" + inet.getPort();
+        }
+        return connection.listen().spec().text();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        // Connection-level frames (SETTINGS, PING, GOAWAY): Netty has answered them already.
+        ReferenceCountUtil.release(msg);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        ctx.read();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        cancelIdle();
+        host.closed();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (!(cause instanceof java.io.IOException)) {
+            ErrorLog.current().log(LogLevel.ERROR, connection.id(), "unexpected error on HTTP/2 connection: "
+                    + cause);
+        }
+        ctx.close();
+    }
+
+    /** Netty's frame logger, used only to see the errors Netty answers by itself. */
+    private final class ErrorFrames extends Http2FrameLogger {
+        ErrorFrames() {
+            super(io.netty.handler.logging.LogLevel.TRACE, Http2Session.class);
+        }
+
+        @Override
+        public void logGoAway(Direction direction, ChannelHandlerContext ctx, int lastStreamId, long errorCode,
+                              ByteBuf debugData) {
+            super.logGoAway(direction, ctx, lastStreamId, errorCode, debugData);
+            if (direction == Direction.OUTBOUND && errorCode != Http2Error.NO_ERROR.code() && !errorLogged) {
+                errorLogged = true;
+                Http2Error error = Http2Error.valueOf(errorCode);
+                String detail = debugData.toString(java.nio.charset.StandardCharsets.UTF_8);
+                log(LogLevel.INFO, (error == Http2Error.ENHANCE_YOUR_CALM ? "http2 flood detected"
+                        : "client sent invalid HTTP/2 frames") + " (GOAWAY " + error + ": " + detail + ")");
+            }
+        }
+
+        @Override
+        public void logRstStream(Direction direction, ChannelHandlerContext ctx, int streamId, long errorCode) {
+            super.logRstStream(direction, ctx, streamId, errorCode);
+            if (direction == Direction.OUTBOUND && errorCode == Http2Error.REFUSED_STREAM.code()) {
+                log(LogLevel.INFO, "concurrent streams exceeded " + openStreams);
+            }
+        }
+    }
+}
