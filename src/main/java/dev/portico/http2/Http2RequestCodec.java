@@ -151,13 +151,24 @@ final class Http2RequestCodec extends Http2StreamFrameToHttpObjectCodec {
                                 : validPath(value) ? null : "client sent invalid :path header: \"" + value + "\"";
                         path = value;
                     }
-                    case ":authority" -> authority = value;
+                    case ":authority" -> {
+                        // nginx adds it as the Host header, where a pseudo-header stands: first.
+                        problem = authority != null ? "client sent duplicate :authority header" : null;
+                        authority = value;
+                        headers.add("host", value);
+                    }
                     default -> problem = "client sent unknown pseudo-header \"" + name + "\"";
                 }
                 continue;
             }
             if (invalid && limits.ignoreInvalidHeaders()) {
                 session.log(dev.portico.log.LogLevel.INFO, "client sent invalid header: \"" + name + "\"");
+                continue;
+            }
+            if (name.equals("host") && authority != null) {
+                if (!value.equals(authority)) {
+                    problem = "client sent \":authority\" and \"Host\" headers with different values";
+                }
                 continue;
             }
             if (name.equals("cookie")) {
@@ -175,15 +186,12 @@ final class Http2RequestCodec extends Http2StreamFrameToHttpObjectCodec {
                     : path == null ? "client sent no :path header"
                     : connectionSpecific(headers);
         }
-        if (problem == null && authority != null) {
-            String host = headers.get("host");
-            if (host == null) {
-                headers.set("host", authority);
-            } else if (!host.equals(authority)) {
-                problem = "client sent \":authority\" and \"Host\" headers with different values";
-            }
+        List<String> hosts = headers.getAll("host");
+        if (problem == null && hosts.size() > 1) {
+            problem = "client sent duplicate header line: \"host: " + hosts.get(1) + "\", previous value: \"host: "
+                    + hosts.get(0) + "\"";
         }
-        if (problem == null && !headers.contains("host")) {
+        if (problem == null && hosts.isEmpty()) {
             problem = "client sent neither \":authority\" nor \"Host\" header";
         }
         if (cookies != null) {

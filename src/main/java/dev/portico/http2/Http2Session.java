@@ -14,6 +14,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http2.DefaultHttp2Connection;
+import io.netty.handler.codec.http2.DefaultHttp2RemoteFlowController;
 import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
@@ -59,6 +61,7 @@ public final class Http2Session extends ChannelInboundHandlerAdapter {
     private final HttpCoreConf defaultCore;
     private final long startMillis = System.currentTimeMillis();
     private Http2FrameCodec codec;
+    private DataFrameSizes frameSizes;
     private ChannelHandlerContext ctx;
     private int openStreams;
     private ScheduledFuture<?> idleTimer;
@@ -92,7 +95,11 @@ public final class Http2Session extends ChannelInboundHandlerAdapter {
                 // nginx's own accounting (Http2RequestCodec) comes first; Netty's, which counts
                 // 32 bytes more per field, only stops what is far past it.
                 .maxHeaderListSize(Math.min(Integer.MAX_VALUE, 2 * session.limits.headerSize()));
-        session.codec = Http2FrameCodecBuilder.forServer()
+        DefaultHttp2Connection h2 = new DefaultHttp2Connection(true);
+        int defaultChunk = defaultServer.root().conf().get(Http2Module.LOCATION).chunkSize();
+        session.frameSizes = new DataFrameSizes(h2, defaultChunk);
+        h2.remote().flowController(new DefaultHttp2RemoteFlowController(h2, session.frameSizes));
+        session.codec = new CodecBuilder(h2)
                 .initialSettings(settings)
                 .validateHeaders(false) // nginx's checks, with its 400 answers: Http2RequestCodec
                 .validateRequiredPseudoHeaders(false)
@@ -135,6 +142,22 @@ public final class Http2Session extends ChannelInboundHandlerAdapter {
 
     HttpConnection connection() {
         return connection;
+    }
+
+    /** The stream's responses go out in DATA frames of at most {@code size} bytes (its http2_chunk_size). */
+    void chunkSize(int streamId, int size) {
+        frameSizes.chunkSize(streamId, size);
+    }
+
+    void streamForgotten(int streamId) {
+        frameSizes.forget(streamId);
+    }
+
+    /** Netty's builder on a connection whose flow controller cuts DATA frames to http2_chunk_size. */
+    private static final class CodecBuilder extends Http2FrameCodecBuilder {
+        CodecBuilder(DefaultHttp2Connection connection) {
+            connection(connection);
+        }
     }
 
     Http2Host host() {

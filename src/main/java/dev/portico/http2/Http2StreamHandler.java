@@ -176,9 +176,13 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements R
         }
     }
 
+    private int streamId() {
+        return ((io.netty.handler.codec.http2.Http2StreamChannel) ctx.channel()).stream().id();
+    }
+
     private void clientReset(Http2ResetFrame reset) {
         long code = reset.errorCode();
-        int id = ctx.channel() instanceof io.netty.handler.codec.http2.Http2StreamChannel s ? s.stream().id() : 0;
+        int id = streamId();
         String message = code == Http2Error.CANCEL.code() ? "client canceled stream " + id
                 : code == Http2Error.REFUSED_STREAM.code() ? "client refused stream " + id
                 : code == Http2Error.INTERNAL_ERROR.code() ? "client terminated stream " + id + " due to internal error"
@@ -208,6 +212,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements R
             }
         }
         if (opened) {
+            session.streamForgotten(streamId());
             session.streamClosed();
         }
         ctx.fireChannelInactive();
@@ -257,6 +262,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements R
         responded = true;
         HttpCoreConf core = x.conf().get(HttpCoreModule.CORE);
         int chunk = x.conf().get(Http2Module.LOCATION).chunkSize();
+        session.chunkSize(streamId(), chunk);
         if (body instanceof ResponseBody.Switched) {
             // An HTTP/2 request cannot ask to upgrade (Http2RequestCodec refuses Upgrade).
             body.discard();
