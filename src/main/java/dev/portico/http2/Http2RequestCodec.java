@@ -46,10 +46,20 @@ final class Http2RequestCodec extends Http2StreamFrameToHttpObjectCodec {
         }
     }
 
-    private final Http2Session session;
+    /** What the codec needs of its connection: the limits, and a way to end it. */
+    interface Connection {
+        Http2Session.Limits limits();
+
+        /** nginx's connection error: logged, GOAWAY with {@code error}, closed. */
+        void connectionError(Http2Error error, String reason);
+
+        void log(dev.portico.log.LogLevel level, String message);
+    }
+
+    private final Connection session;
     private boolean headersSeen;
 
-    Http2RequestCodec(Http2Session session) {
+    Http2RequestCodec(Connection session) {
         super(true, false);
         this.session = session;
     }

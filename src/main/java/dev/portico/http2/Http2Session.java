@@ -39,7 +39,7 @@ import java.util.concurrent.TimeUnit;
  * and keepalive_time (a GOAWAY, the open streams finish), a graceful GOAWAY at
  * shutdown and reload, and the error log lines of connection errors.
  */
-public final class Http2Session extends ChannelInboundHandlerAdapter {
+public final class Http2Session extends ChannelInboundHandlerAdapter implements Http2RequestCodec.Connection {
 
     /** RST_STREAM frames a client may send in {@link #RST_WINDOW_SECONDS} before GOAWAY (rapid reset). */
     static final int MAX_RST_FRAMES = 200;
@@ -164,7 +164,8 @@ public final class Http2Session extends ChannelInboundHandlerAdapter {
         return host;
     }
 
-    Limits limits() {
+    @Override
+    public Limits limits() {
         return limits;
     }
 
@@ -221,7 +222,8 @@ public final class Http2Session extends ChannelInboundHandlerAdapter {
     }
 
     /** nginx's ngx_http_v2_connection_error: logged at info, then GOAWAY with {@code error} and close. */
-    void connectionError(Http2Error error, String reason) {
+    @Override
+    public void connectionError(Http2Error error, String reason) {
         log(LogLevel.INFO, reason);
         errorLogged = true;
         ChannelHandlerContext codecContext = ctx.pipeline().context(codec);
@@ -233,7 +235,8 @@ public final class Http2Session extends ChannelInboundHandlerAdapter {
     }
 
     /** Logs with the connection's context, as nginx's "while processing HTTP/2 connection" lines. */
-    void log(LogLevel level, String message) {
+    @Override
+    public void log(LogLevel level, String message) {
         ErrorLog.current().log(level, connection.id(), message + " while processing HTTP/2 connection, client: "
                 + connection.remoteAddress() + ", server: " + listenText());
     }
