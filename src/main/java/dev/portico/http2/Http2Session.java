@@ -269,6 +269,9 @@ public final class Http2Session extends ChannelInboundHandlerAdapter implements 
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof Http2Exception) {
+            return; // Netty's codec answers it: GOAWAY with the error's code, then close
+        }
         if (!(cause instanceof java.io.IOException)) {
             ErrorLog.current().log(LogLevel.ERROR, connection.id(), "unexpected error on HTTP/2 connection: "
                     + cause);

@@ -1,0 +1,458 @@
+package dev.portico.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.portico.e2e.upstream.FlaskApp;
+import dev.portico.e2e.upstream.Gunicorn;
+import dev.portico.e2e.upstream.Uwsgi;
+import dev.portico.tls.TestCertificates;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.MessageDigest;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * HTTP/2 end to end, on bin/portico: h2 by ALPN on `listen ... ssl http2`, h2c with prior
+ * knowledge beside HTTP/1.1 on a cleartext `http2 on` address, static files, proxy_pass to the
+ * real Gunicorn and uwsgi_pass to the real uWSGI running examples/flaskapp with large bodies both
+ * ways, many streams on one connection (h2load), the stream limit, nginx's request checks, the
+ * access log and $http2, a rapid-reset flood, and GOAWAY at reload and at a graceful stop.
+ * Clients: curl, h2load, Java's HttpClient and a raw frame client ({@link H2Client}).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class Http2Test {
+
+    private static final String CONFIG = """
+            daemon off;
+            error_log logs/error.log info;
+            events { }
+            http {
+                include mime.types;
+                log_format h2vars '"$request" $status $server_protocol "$http2" $connection $connection_requests';
+                access_log logs/access.log;
+                access_log logs/h2vars.log h2vars;
+                client_max_body_size 200m;
+
+                server {
+                    listen 127.0.0.1:%%PORT%% ssl http2;
+                    server_name localhost;
+                    ssl_certificate certs/localhost-fullchain.pem;
+                    ssl_certificate_key certs/localhost.key;
+                    root www;
+                    location /g/ { proxy_pass http://127.0.0.1:%%APP%%/; }
+                    location /gs/ {
+                        proxy_pass http://127.0.0.1:%%APP%%/;
+                        proxy_request_buffering off;
+                        proxy_buffering off;
+                    }
+                    location /u/ {
+                        rewrite ^/u(/.*)$ $1 break;
+                        include uwsgi_params;
+                        uwsgi_pass 127.0.0.1:%%UWSGI%%;
+                    }
+                    location = /vars { return 200 "$http2 $server_protocol \\"$request\\" $scheme $host\\n"; }
+                    location = /moved { return 302 /index.html; }
+                }
+
+                server {
+                    listen 127.0.0.1:%%PORT2%%;
+                    http2 on;
+                    http2_chunk_size 4k;
+                    root www;
+                    location /g/ { proxy_pass http://127.0.0.1:%%APP%%/; }
+                    location = /vars { return 200 "$http2 $server_protocol \\"$request\\" $scheme $host\\n"; }
+                }
+
+                server {
+                    listen 127.0.0.1:%%PORT3%%;
+                    root www;
+                }
+
+                server {
+                    listen 127.0.0.1:%%LIMITED%% http2;
+                    http2_max_concurrent_streams 5;
+                    location /g/ { proxy_pass http://127.0.0.1:%%APP%%/; }
+                }
+            }
+            """;
+
+    private TestPrefix prefix;
+    private Gunicorn app;
+    private Uwsgi uwsgi;
+    private PorticoProcess server;
+    private TestCertificates certs;
+    private String bigSha;
+    private int limited;
+
+    @BeforeAll
+    void start() throws IOException {
+        prefix = TestPrefix.create();
+        app = Gunicorn.start(prefix.path("app"), List.of("127.0.0.1:" + TestPrefix.freePort()), 4, "sync",
+                Duration.ofSeconds(60));
+        int uwsgiPort = TestPrefix.freePort();
+        uwsgi = Uwsgi.start(prefix.path("uwsgi"), "127.0.0.1:" + uwsgiPort, 2, 2, Duration.ofSeconds(60));
+        certs = TestCertificates.create(prefix.path("conf/certs")).chainLeaf("localhost");
+        Files.copy(Portico.home().resolve("conf/uwsgi_params"), prefix.path("conf/uwsgi_params"));
+        Files.copy(Portico.home().resolve("conf/mime.types"), prefix.path("conf/mime.types"));
+        Files.createDirectories(prefix.path("www"));
+        Files.writeString(prefix.path("www/index.html"), "hello over h2\n");
+        byte[] big = new byte[24 * 1024 * 1024 + 123];
+        new Random(7).nextBytes(big);
+        Files.write(prefix.path("www/big.bin"), big);
+        bigSha = sha256(big);
+        limited = TestPrefix.freePort();
+        prefix.config(CONFIG.replace("%%APP%%", Integer.toString(app.port()))
+                .replace("%%UWSGI%%", Integer.toString(uwsgiPort)).replace("%%LIMITED%%", Integer.toString(limited)));
+        server = PorticoProcess.start(prefix);
+    }
+
+    @AfterAll
+    void stop() {
+        PorticoProcess.stop(server, prefix, app, uwsgi);
+    }
+
+    private String tls(String path) {
+        return "https://localhost:" + prefix.port() + path;
+    }
+
+    /** curl over h2 (ALPN) to the TLS server; the last line of stdout is "%{http_version} %{http_code}". */
+    private CommandResult curlTls(String path, String... extra) {
+        List<String> args = new ArrayList<>(List.of("--http2", "--cacert", certs.path("root.pem").toString(),
+                "-w", "\n%{http_version} %{http_code}"));
+        args.addAll(List.of(extra));
+        args.add(tls(path));
+        return Curl.run(args.toArray(new String[0]));
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static String sha256Of(Path file) throws IOException {
+        return sha256(Files.readAllBytes(file));
+    }
+
+    private HttpClient javaClient() throws Exception {
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        try (InputStream in = Files.newInputStream(certs.path("root.pem"))) {
+            trust.setCertificateEntry("root", CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, tmf.getTrustManagers(), null);
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).sslContext(context)
+                .connectTimeout(Duration.ofSeconds(10)).build();
+    }
+
+    private URI javaUri(String path) {
+        return URI.create("https://localhost:" + prefix.port() + path);
+    }
+
+    @Test
+    void staticFilesOverH2ByAlpnAndOverH2cWithPriorKnowledgeBesideHttp11() throws IOException {
+        CommandResult h2 = curlTls("/index.html");
+        assertThat(h2.stdout()).isEqualTo("hello over h2\n\n2 200");
+        CommandResult h2c = Curl.run("--http2-prior-knowledge", "-w", "\n%{http_version} %{http_code}",
+                "http://127.0.0.1:" + prefix.port(2) + "/index.html");
+        assertThat(h2c.stdout()).isEqualTo("hello over h2\n\n2 200");
+        // The same cleartext port still speaks HTTP/1.1 (nginx 1.25's preface detection).
+        CommandResult http11 = Curl.run("--http1.1", "-w", "\n%{http_version} %{http_code}",
+                "http://127.0.0.1:" + prefix.port(2) + "/index.html");
+        assertThat(http11.stdout()).isEqualTo("hello over h2\n\n1.1 200");
+        // A large file arrives intact both ways.
+        Path viaTls = prefix.path("got-tls.bin");
+        Path viaH2c = prefix.path("got-h2c.bin");
+        assertThat(curlTls("/big.bin", "-o", viaTls.toString()).stdout()).endsWith("2 200");
+        assertThat(Curl.run("--http2-prior-knowledge", "-w", "%{http_version} %{http_code}", "-o", viaH2c.toString(),
+                "http://127.0.0.1:" + prefix.port(2) + "/big.bin").stdout()).isEqualTo("2 200");
+        assertThat(sha256Of(viaTls)).isEqualTo(bigSha);
+        assertThat(sha256Of(viaH2c)).isEqualTo(bigSha);
+    }
+
+    @Test
+    void aCleartextAddressWithoutHttp2AnswersThePrefaceAsHttp1() {
+        // As nginx 1.22 on an address without http2: the preface is a malformed HTTP/1 request.
+        RawConnection.Result r = RawConnection.exchange(prefix.port(3), "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+        assertThat(r.response().statusLine()).startsWith("HTTP/1.1 ");
+        assertThat(r.response().status()).isBetween(400, 505);
+    }
+
+    @Test
+    void responseHeadsHaveNoConnectionHeadersAndRedirectsAreAbsolute() {
+        CommandResult r = curlTls("/moved", "-i");
+        String head = r.stdout().substring(0, r.stdout().indexOf("\r\n\r\n")).toLowerCase();
+        assertThat(head).startsWith("http/2 302");
+        assertThat(head).contains("\r\nlocation: https://localhost:" + prefix.port() + "/index.html");
+        assertThat(head).contains("\r\nserver: portico/").contains("\r\ndate: ");
+        assertThat(head).doesNotContain("connection:").doesNotContain("keep-alive").doesNotContain("transfer-encoding");
+    }
+
+    @Test
+    void variablesAndTheAccessLogOfHttp2Requests() {
+        assertThat(curlTls("/vars").stdout()).isEqualTo("h2 HTTP/2.0 \"GET /vars HTTP/2.0\" https localhost\n\n2 200");
+        assertThat(Curl.run("--http2-prior-knowledge", "http://127.0.0.1:" + prefix.port(2) + "/vars").stdout())
+                .isEqualTo("h2c HTTP/2.0 \"GET /vars HTTP/2.0\" http 127.0.0.1\n");
+        assertThat(Curl.run("--http1.1", "http://127.0.0.1:" + prefix.port(2) + "/vars").stdout())
+                .isEqualTo(" HTTP/1.1 \"GET /vars HTTP/1.1\" http 127.0.0.1\n");
+        curlTls("/index.html", "-A", "h2-agent", "-e", "http://ref.test/");
+        // nginx's combined format, as nginx writes it for h2.
+        String access = PorticoProcess.awaitText(prefix::accessLog, "\"GET /index.html HTTP/2.0\" 200 14"
+                + " \"http://ref.test/\" \"h2-agent\"", Duration.ofSeconds(10));
+        assertThat(access).containsPattern("127\\.0\\.0\\.1 - - \\[[^]]+] \"GET /index.html HTTP/2.0\" 200 14"
+                + " \"http://ref.test/\" \"h2-agent\"");
+        String vars = PorticoProcess.awaitText(() -> prefix.read("logs/h2vars.log"),
+                "\"GET /vars HTTP/2.0\" 200 HTTP/2.0 \"h2c\"", Duration.ofSeconds(10));
+        assertThat(vars).contains("\"GET /vars HTTP/2.0\" 200 HTTP/2.0 \"h2\"")
+                .contains("\"GET /vars HTTP/1.1\" 200 HTTP/1.1 \"\"");
+    }
+
+    @Test
+    void proxyPassStreamsLargeBodiesBothWaysOverH2() throws Exception {
+        byte[] upload = new byte[40 * 1024 * 1024];
+        new Random(11).nextBytes(upload);
+        Path file = prefix.path("upload.bin");
+        Files.write(file, upload);
+        String sha = sha256(upload);
+        for (String location : List.of("/g/", "/gs/")) {
+            CommandResult up = curlTls(location + "upload", "--data-binary", "@" + file);
+            assertThat(up.stdout()).as(location).contains("\"sha256\": \"" + sha + "\"").endsWith("2 200");
+            Path down = prefix.path("down.bin");
+            assertThat(curlTls(location + "big?mb=40", "-o", down.toString()).stdout()).endsWith("2 200");
+            assertThat(sha256Of(down)).as(location).isEqualTo(FlaskApp.bigSha256(40L * 1024 * 1024));
+        }
+        // Java's client sends a body of unknown length (no Content-Length) over h2.
+        HttpClient client = javaClient();
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(javaUri("/gs/upload"))
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(upload)))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        assertThat(r.body()).contains("\"length\": " + upload.length).contains("\"sha256\": \"" + sha + "\"");
+        // Cookie fields are one Cookie header upstream, joined as nginx joins them.
+        HttpResponse<String> echo = client.send(HttpRequest.newBuilder(javaUri("/g/echo"))
+                .header("Cookie", "a=1").header("Cookie", "b=2").build(), HttpResponse.BodyHandlers.ofString());
+        FlaskApp.Echo e = FlaskApp.Echo.parse(echo.body());
+        assertThat(e.header("Cookie")).isEqualTo("a=1; b=2");
+        assertThat(e.header("Host")).isEqualTo("127.0.0.1:" + app.port());
+    }
+
+    @Test
+    void uwsgiPassStreamsLargeBodiesBothWaysOverH2() throws IOException {
+        byte[] upload = new byte[30 * 1024 * 1024];
+        new Random(13).nextBytes(upload);
+        Path file = prefix.path("upload-u.bin");
+        Files.write(file, upload);
+        CommandResult up = curlTls("/u/upload", "--data-binary", "@" + file);
+        assertThat(up.stdout()).contains("\"sha256\": \"" + sha256(upload) + "\"").endsWith("2 200");
+        Path down = prefix.path("down-u.bin");
+        assertThat(curlTls("/u/big?mb=30", "-o", down.toString()).stdout()).endsWith("2 200");
+        assertThat(sha256Of(down)).isEqualTo(FlaskApp.bigSha256(30L * 1024 * 1024));
+    }
+
+    @Test
+    void manyConcurrentStreamsOnFewConnections() {
+        for (String url : List.of(tls("/index.html"),
+                "http://127.0.0.1:" + prefix.port(2) + "/index.html")) {
+            CommandResult r = Portico.exec(new ProcessBuilder("/usr/bin/h2load", "-n", "2000", "-c", "4", "-m", "32",
+                    url), Duration.ofSeconds(60));
+            assertThat(r.exitCode()).as(r.toString()).isZero();
+            assertThat(r.stdout()).as(url).contains("requests: 2000 total, 2000 started, 2000 done, 2000 succeeded,"
+                    + " 0 failed, 0 errored, 0 timeout").contains("status codes: 2000 2xx");
+        }
+    }
+
+    @Test
+    void theStreamLimitIsAdvertisedAndAStreamPastItIsRefused() {
+        try (H2Client c = new H2Client(limited)) {
+            H2Client.Frame settings = c.await(f -> f.type() == H2Client.SETTINGS && (f.flags() & 1) == 0,
+                    Duration.ofSeconds(10));
+            assertThat(settings.settings()).containsEntry(3, 5L).containsEntry(4, 65536L);
+            for (int stream = 1; stream <= 11; stream += 2) {
+                c.headers(stream, H2Client.get("/g/sleep?s=1"), true);
+            }
+            c.flush();
+            H2Client.Frame refused = c.await(f -> f.type() == H2Client.RST_STREAM, Duration.ofSeconds(10));
+            assertThat(refused.streamId()).isEqualTo(11);
+            assertThat(refused.errorCode()).isEqualTo(7); // REFUSED_STREAM
+            AtomicInteger answered = new AtomicInteger();
+            while (answered.get() < 5) {
+                H2Client.Frame f = c.await(x -> x.type() == H2Client.HEADERS, Duration.ofSeconds(20));
+                assertThat(f.headers().status().toString()).isEqualTo("200");
+                answered.incrementAndGet();
+            }
+        }
+        server.awaitErrorLog("concurrent streams exceeded 5");
+    }
+
+    @Test
+    void connectionHeadersAndOversizedHeadersAreRefusedAsNginxDoes() {
+        try (H2Client c = new H2Client(prefix.port(2))) {
+            c.headers(1, H2Client.get("/index.html").add("connection", "keep-alive"), true).flush();
+            H2Client.Frame head = c.await(f -> f.type() == H2Client.HEADERS, Duration.ofSeconds(10));
+            assertThat(head.headers().status().toString()).isEqualTo("400");
+            // A header field larger than a large_client_header_buffers buffer (8k) ends the connection.
+            c.headers(3, H2Client.get("/index.html").add("x-big", "v".repeat(9000)), true).flush();
+            H2Client.Frame goAway = c.await(f -> f.type() == H2Client.GOAWAY, Duration.ofSeconds(10));
+            assertThat(goAway.errorCode()).isEqualTo(0xb); // ENHANCE_YOUR_CALM
+            assertThat(c.closedByServer()).isTrue();
+        }
+        server.awaitErrorLog("client sent \"Connection\" header, client: 127.0.0.1");
+        server.awaitErrorLog("client sent too large header field while processing HTTP/2 connection");
+    }
+
+    @Test
+    void aRapidResetFloodGetsGoAwayWhileAnotherConnectionIsServed() throws Exception {
+        AtomicBoolean flooding = new AtomicBoolean(true);
+        AtomicInteger goodAnswers = new AtomicInteger();
+        List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Thread good = new Thread(() -> {
+            try (H2Client c = new H2Client(prefix.port(2))) {
+                int stream = 1;
+                while (flooding.get() || goodAnswers.get() < 20) {
+                    c.headers(stream, H2Client.get("/index.html"), true).flush();
+                    int id = stream;
+                    H2Client.Frame f = c.await(x -> x.type() == H2Client.HEADERS && x.streamId() == id,
+                            Duration.ofSeconds(10));
+                    if (!"200".contentEquals(f.headers().status())) {
+                        failures.add(f.toString());
+                    }
+                    goodAnswers.incrementAndGet();
+                    stream += 2;
+                }
+            } catch (Throwable t) {
+                failures.add(t.toString());
+            }
+        });
+        good.start();
+        try (H2Client flood = new H2Client(prefix.port(2))) {
+            H2Client.Frame goAway = null;
+            for (int stream = 1; stream < 2 * 1000 && goAway == null; stream += 2) {
+                flood.headers(stream, H2Client.get("/index.html"), true).rst(stream, 8).flush();
+                if (stream % 64 == 1) {
+                    // Read what has come: the flood ends at GOAWAY.
+                    goAway = pendingGoAway(flood);
+                }
+            }
+            if (goAway == null) {
+                goAway = flood.await(f -> f.type() == H2Client.GOAWAY, Duration.ofSeconds(10));
+            }
+            assertThat(goAway.errorCode()).isEqualTo(0xb); // ENHANCE_YOUR_CALM
+            assertThat(flood.closedByServer()).isTrue();
+        } finally {
+            flooding.set(false);
+            good.join(30_000);
+        }
+        assertThat(failures).isEmpty();
+        assertThat(goodAnswers.get()).isGreaterThanOrEqualTo(20);
+        server.awaitErrorLog("http2 flood detected");
+        assertThat(Curl.run("--http2-prior-knowledge", "-w", "%{http_version} %{http_code}", "-o", "/dev/null",
+                "http://127.0.0.1:" + prefix.port(2) + "/index.html").stdout()).isEqualTo("2 200");
+    }
+
+    /** A GOAWAY the server has already sent, without waiting for one; null if none. */
+    private static H2Client.Frame pendingGoAway(H2Client c) {
+        try {
+            while (c.available() > 0) {
+                H2Client.Frame f = c.read();
+                if (f == null) {
+                    return null;
+                }
+                if (f.type() == H2Client.GOAWAY) {
+                    return f;
+                }
+            }
+            return null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    @Test
+    void aReloadSaysGoAwayAndTheOpenStreamIsAnswered() {
+        try (H2Client c = new H2Client(prefix.port(2))) {
+            // A stream that waits on Gunicorn while the configuration changes; stream 3's answer
+            // shows that stream 1 has begun (streams start in order).
+            c.headers(1, H2Client.get("/g/sleep?s=1"), true).headers(3, H2Client.get("/index.html"), true).flush();
+            c.await(f -> f.type() == H2Client.HEADERS && f.streamId() == 3, Duration.ofSeconds(10));
+            server.signal("HUP");
+            H2Client.Frame goAway = c.await(f -> f.type() == H2Client.GOAWAY, Duration.ofSeconds(20));
+            assertThat(goAway.errorCode()).isZero();
+            assertThat(goAway.lastStreamId()).isEqualTo(3);
+            H2Client.Frame answer = c.await(f -> f.type() == H2Client.HEADERS && f.streamId() == 1,
+                    Duration.ofSeconds(20));
+            assertThat(answer.headers().status().toString()).isEqualTo("200");
+            assertThat(c.closedByServer()).isTrue();
+        }
+        assertThat(Curl.run("--http2-prior-knowledge", "-w", "%{http_version} %{http_code}", "-o", "/dev/null",
+                "http://127.0.0.1:" + prefix.port(2) + "/index.html").stdout()).isEqualTo("2 200");
+    }
+
+    @Test
+    void aGracefulStopSaysGoAwayAndFinishesTheOpenStream() throws IOException {
+        try (TestPrefix own = TestPrefix.create()) {
+            Files.createDirectories(own.path("www"));
+            byte[] file = new byte[1024 * 1024];
+            new Random(3).nextBytes(file);
+            Files.write(own.path("www/file.bin"), file);
+            own.config("""
+                    daemon off;
+                    error_log logs/error.log info;
+                    events { }
+                    http {
+                        server { listen 127.0.0.1:%%PORT%% http2; root www; }
+                    }
+                    """);
+            PorticoProcess quitting = PorticoProcess.start(own);
+            try (H2Client c = new H2Client(own.port())) {
+                // The client's window (65535) holds the response back: the stream stays open.
+                c.headers(1, H2Client.get("/file.bin"), true).flush();
+                java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+                while (body.size() < 65535) {
+                    H2Client.Frame f = c.await(x -> x.type() == H2Client.DATA, Duration.ofSeconds(10));
+                    body.write(f.payload());
+                }
+                quitting.signal("QUIT");
+                H2Client.Frame goAway = c.await(f -> f.type() == H2Client.GOAWAY, Duration.ofSeconds(20));
+                assertThat(goAway.errorCode()).isZero();
+                assertThat(goAway.lastStreamId()).isEqualTo(1);
+                // Opening the window lets the file finish; then the server closes and exits.
+                c.windowUpdate(0, 4 * 1024 * 1024).windowUpdate(1, 4 * 1024 * 1024).flush();
+                for (H2Client.Frame f = c.read(); f != null; f = c.read()) {
+                    if (f.type() == H2Client.DATA && f.streamId() == 1) {
+                        body.write(f.payload());
+                    }
+                }
+                assertThat(body.size()).isEqualTo(file.length);
+                assertThat(sha256(body.toByteArray())).isEqualTo(sha256(file));
+            }
+            assertThat(quitting.waitForExit(Duration.ofSeconds(20))).isZero();
+            quitting.close();
+        }
+    }
+}
