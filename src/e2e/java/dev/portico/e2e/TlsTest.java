@@ -256,6 +256,30 @@ class TlsTest {
     }
 
     @Test
+    void theSeedsHttp2ServersAnswerOverHttp2() {
+        // `listen 443 ssl http2`: ALPN chooses h2; Gunicorn behind mirahlabs.com, uWSGI behind example.com.
+        RawResponse gunicorn = curl("mirahlabs.com", "/echo?via=h2", "--http2");
+        assertThat(gunicorn.statusLine()).startsWith("HTTP/2 200");
+        assertThat(FlaskApp.Echo.parse(gunicorn.body()).header("X-Forwarded-Proto")).isEqualTo("https");
+        assertThat(gunicorn.header("strict-transport-security")).isEqualTo("max-age=31536000; includeSubDomains");
+        assertThat(gunicorn.hasHeader("connection")).isFalse();
+        RawResponse uwsgiAnswer = curl("example.com", "/echo", "--http2", "--cacert",
+                certs.path("example.com.pem").toString());
+        assertThat(uwsgiAnswer.statusLine()).startsWith("HTTP/2 200");
+        FlaskApp.Echo echo = FlaskApp.Echo.parse(uwsgiAnswer.body());
+        assertThat(echo.environ("HTTPS")).isEqualTo("on");
+        assertThat(echo.environ("SERVER_PROTOCOL")).isEqualTo("HTTP/2.0");
+        RawResponse file = curl("mirahlabs.com", "/static/app.css", "--http2");
+        assertThat(file.statusLine()).startsWith("HTTP/2 200");
+        assertThat(file.body()).isEqualTo("body { color: teal; }\n");
+        // A server of the same address without http2 of its own is reached over h2 too: the
+        // listen's flag is the address's, as in nginx.
+        RawResponse dual = curl("dual.test", "/", "--http2", "--insecure"); // its certificate names "rsa"
+        assertThat(dual.statusLine()).startsWith("HTTP/2 200");
+        assertThat(dual.body()).isEqualTo("dual\n");
+    }
+
+    @Test
     void variablesOfATlsRequest() {
         RawResponse r = curl("mirahlabs.com", "/vars", "--tlsv1.3");
         assertThat(r.body()).isEqualTo("https on " + tls + " TLSv1.3 TLS_AES_256_GCM_SHA384 mirahlabs.com . NONE\n");
