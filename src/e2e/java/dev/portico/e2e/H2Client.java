@@ -37,6 +37,7 @@ final class H2Client implements AutoCloseable {
     static final int WINDOW_UPDATE = 8;
     static final int END_STREAM = 0x1;
     static final int END_HEADERS = 0x4;
+    static final int CONTINUATION = 9;
 
     /** One frame as read; {@code headers} is the decoded block of a HEADERS frame. */
     record Frame(int type, int flags, int streamId, byte[] payload, Http2Headers headers) {
@@ -107,18 +108,23 @@ final class H2Client implements AutoCloseable {
 
     /** Sends a HEADERS frame (one block, END_HEADERS). */
     H2Client headers(int streamId, Http2Headers headers, boolean endStream) {
+        frame(HEADERS, END_HEADERS | (endStream ? END_STREAM : 0), streamId, block(streamId, headers));
+        return this;
+    }
+
+    /** The HPACK block of {@code headers}. */
+    byte[] block(int streamId, Http2Headers headers) {
         ByteBuf block = Unpooled.buffer();
         try {
             encoder.encodeHeaders(streamId, headers, block);
             byte[] bytes = new byte[block.readableBytes()];
             block.readBytes(bytes);
-            frame(HEADERS, END_HEADERS | (endStream ? END_STREAM : 0), streamId, bytes);
+            return bytes;
         } catch (Http2Exception e) {
             throw new IllegalStateException(e);
         } finally {
             block.release();
         }
-        return this;
     }
 
     H2Client rst(int streamId, long errorCode) {
@@ -147,6 +153,12 @@ final class H2Client implements AutoCloseable {
 
     private static byte[] int32(long v) {
         return new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
+    }
+
+    /** Sends any frame as given, for what a well-behaved client never sends. */
+    H2Client raw(int type, int flags, int streamId, byte[] payload) {
+        frame(type, flags, streamId, payload);
+        return this;
     }
 
     private void frame(int type, int flags, int streamId, byte[] payload) {

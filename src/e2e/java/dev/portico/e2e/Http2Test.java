@@ -375,6 +375,46 @@ class Http2Test {
                 "http://127.0.0.1:" + prefix.port(2) + "/index.html").stdout()).isEqualTo("2 200");
     }
 
+    @Test
+    void emptyDataAndContinuationFloodsGetGoAway() {
+        try (H2Client c = new H2Client(prefix.port(2))) {
+            c.headers(1, H2Client.get("/g/upload").method("POST"), false);
+            for (int i = 0; i < 4; i++) {
+                c.raw(H2Client.DATA, 0, 1, new byte[0]);
+            }
+            H2Client.Frame goAway = c.flush().await(f -> f.type() == H2Client.GOAWAY, Duration.ofSeconds(10));
+            assertThat(goAway.errorCode()).isEqualTo(0xb); // ENHANCE_YOUR_CALM
+            assertThat(c.closedByServer()).isTrue();
+        }
+        try (H2Client c = new H2Client(prefix.port(2))) {
+            // A header block dribbled out in one-byte CONTINUATION frames.
+            byte[] block = c.block(1, H2Client.get("/index.html").add("x-pad", "p".repeat(200)));
+            c.raw(H2Client.HEADERS, H2Client.END_STREAM, 1, new byte[] {block[0]});
+            for (int i = 1; i < block.length - 1; i++) {
+                c.raw(H2Client.CONTINUATION, 0, 1, new byte[] {block[i]});
+            }
+            c.raw(H2Client.CONTINUATION, H2Client.END_HEADERS, 1, new byte[] {block[block.length - 1]});
+            H2Client.Frame goAway = c.flush().await(f -> f.type() == H2Client.GOAWAY, Duration.ofSeconds(10));
+            assertThat(goAway.errorCode()).isEqualTo(0xb);
+            assertThat(c.closedByServer()).isTrue();
+        }
+    }
+
+    @Test
+    void responseBodiesGoOutInFramesOfHttp2ChunkSize() {
+        try (H2Client c = new H2Client(prefix.port(2))) {
+            c.headers(1, H2Client.get("/big.bin"), true).flush();
+            int received = 0;
+            int largest = 0;
+            while (received < 65535) {
+                H2Client.Frame f = c.await(x -> x.type() == H2Client.DATA, Duration.ofSeconds(10));
+                received += f.payload().length;
+                largest = Math.max(largest, f.payload().length);
+            }
+            assertThat(largest).isEqualTo(4096); // http2_chunk_size 4k
+        }
+    }
+
     /** A GOAWAY the server has already sent, without waiting for one; null if none. */
     private static H2Client.Frame pendingGoAway(H2Client c) {
         try {
