@@ -209,7 +209,7 @@ final class Http2RequestCodec extends Http2StreamFrameToHttpObjectCodec {
         }
         String length = headers.get("content-length");
         if (problem == null && length != null) {
-            long n = parseLength(length);
+            long n = dev.portico.config.Values.number(length);
             if (n < 0) {
                 problem = "client sent invalid \"Content-Length\" header";
             } else if (n > 0 && frame.isEndStream()) {
@@ -290,20 +290,5 @@ final class Http2RequestCodec extends Http2StreamFrameToHttpObjectCodec {
             }
         }
         return true;
-    }
-
-    private static long parseLength(String text) {
-        if (text.isEmpty() || text.length() > 18) {
-            return -1;
-        }
-        long n = 0;
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c < '0' || c > '9') {
-                return -1;
-            }
-            n = n * 10 + (c - '0');
-        }
-        return n;
     }
 }

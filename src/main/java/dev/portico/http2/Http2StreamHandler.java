@@ -1,6 +1,6 @@
 package dev.portico.http2;
 
-import dev.portico.http.BodySink;
+import dev.portico.http.ClientBodySink;
 import dev.portico.http.HeaderNames;
 import dev.portico.http.HttpConfig;
 import dev.portico.http.HttpConnection;
@@ -20,12 +20,10 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpResponse;
-import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -69,7 +67,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements R
     private boolean readPending;
     private boolean continueSent;
     private boolean opened;
-    private StreamSink streaming;
+    private ClientBodySink streaming;
     private ScheduledFuture<?> timer;
 
     Http2StreamHandler(Http2Session session) {
@@ -273,13 +271,19 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements R
         x.markHeaderSent(headLength(head.status(), headers));
         boolean bodyAllowed = !x.isHead() && head.status().code() >= 200 && head.status().code() != 204
                 && head.status().code() != 304;
-        if (body instanceof ResponseBody.Stream stream) {
+        if (body instanceof ResponseBody.Stream stream && bodyAllowed) {
             ctx.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, head.status(), headers));
-            StreamSink sink = new StreamSink(x, chunk);
+            ClientBodySink sink = new ClientBodySink(x, ctx, bytes -> {
+                writeSliced(bytes, chunk);
+                ctx.flush();
+                if (!ctx.channel().isWritable()) {
+                    schedule(core.sendTimeout(), this::sendTimedOut);
+                }
+            });
             streaming = sink;
-            sink.done.addListener((ChannelFutureListener) f -> {
+            sink.done().addListener((ChannelFutureListener) f -> {
                 streaming = null;
-                responseWritten(x, f, sink.written);
+                responseWritten(x, f, sink.written());
             });
             ctx.flush();
             stream.source().start(sink);
@@ -447,7 +451,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements R
         cancelTimer();
         x.markResponseEnd();
         x.runCleanups();
-        boolean aborted = f.cause() instanceof BodyAborted;
+        boolean aborted = f.cause() instanceof ClientBodySink.Aborted;
         if ((f.isSuccess() || aborted) && !x.isHead()) {
             x.addBodyBytes(bodyLength);
         }
@@ -474,83 +478,6 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements R
         x.runCleanups();
         RequestProcessor.log(x);
         reset(Http2Error.INTERNAL_ERROR);
-    }
-
-    /** Thrown into a streamed response's promise when its source gave up. */
-    private static final class BodyAborted extends Exception {
-        BodyAborted() {
-            super("response body aborted by its source", null, false, false);
-        }
-    }
-
-    /** The client side of a streamed (proxied) body: DATA frames as the source produces, while the window allows. */
-    private final class StreamSink implements BodySink {
-        final HttpExchange x;
-        final int chunk;
-        final ChannelPromise done = ctx.newPromise();
-        long written;
-        Runnable onWritable;
-
-        StreamSink(HttpExchange x, int chunk) {
-            this.x = x;
-            this.chunk = chunk;
-        }
-
-        @Override
-        public void write(ByteBuf bytes) {
-            if (done.isDone() || !ctx.channel().isActive() || bytes.readableBytes() == 0) {
-                bytes.release();
-                return;
-            }
-            written += bytes.readableBytes();
-            writeSliced(bytes, chunk);
-            ctx.flush();
-            if (!ctx.channel().isWritable()) {
-                schedule(x.conf().get(HttpCoreModule.CORE).sendTimeout(), Http2StreamHandler.this::sendTimedOut);
-            }
-        }
-
-        @Override
-        public boolean isWritable() {
-            return ctx.channel().isWritable();
-        }
-
-        @Override
-        public void whenWritable(Runnable action) {
-            onWritable = action;
-        }
-
-        void writable() {
-            Runnable r = onWritable;
-            onWritable = null;
-            if (r != null) {
-                r.run();
-            }
-        }
-
-        @Override
-        public void end() {
-            if (done.isDone()) {
-                return;
-            }
-            ctx.writeAndFlush(new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER)).addListener(f -> {
-                if (f.isSuccess()) {
-                    done.trySuccess();
-                } else {
-                    done.tryFailure(f.cause());
-                }
-            });
-        }
-
-        @Override
-        public void abort() {
-            done.tryFailure(new BodyAborted());
-        }
-
-        void closed() {
-            onWritable = null;
-            done.tryFailure(new java.nio.channels.ClosedChannelException());
-        }
     }
 
     @Override

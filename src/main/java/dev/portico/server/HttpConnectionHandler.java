@@ -71,7 +71,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
     /** The request body's consumer cannot take more (a slow upstream): reads wait for resume. */
     private boolean bodyPaused;
     /** The streamed response body being written, or null. */
-    private StreamSink streaming;
+    private dev.portico.http.ClientBodySink streaming;
     /** The far side of a connection that switched protocols (101); raw bytes go to it from then on. */
     private dev.portico.http.Tunnel tunnel;
     private State state = State.WAITING;
@@ -514,11 +514,13 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
         x.markHeaderSent(headLength(out));
         ctx.write(out);
         if (body instanceof ResponseBody.Stream stream) {
-            StreamSink sink = new StreamSink(x, chunked && mayHaveBody(x, out));
+            boolean chunks = chunked && mayHaveBody(x, out);
+            dev.portico.http.ClientBodySink sink = new dev.portico.http.ClientBodySink(x, ctx,
+                    bytes -> writeProduced(x, chunks ? new DefaultHttpContent(bytes) : bytes));
             streaming = sink;
-            sink.done.addListener((ChannelFutureListener) f -> {
+            sink.done().addListener((ChannelFutureListener) f -> {
                 streaming = null;
-                responseWritten(x, f, sink.written);
+                responseWritten(x, f, sink.written());
             });
             ctx.flush();
             stream.source().start(sink);
@@ -576,86 +578,6 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
         ctx.writeAndFlush(message);
         if (!ctx.channel().isWritable()) {
             schedule(x.conf().get(HttpCoreModule.CORE).sendTimeout(), this::sendTimedOut);
-        }
-    }
-
-    /** Thrown into a streamed response's promise when its source gave up: no "writev() failed" line. */
-    private static final class BodyAborted extends Exception {
-        BodyAborted() {
-            super("response body aborted by its source", null, false, false);
-        }
-    }
-
-    /** The client side of a streamed body: writes as the source produces, reports writability. */
-    private final class StreamSink implements dev.portico.http.BodySink {
-        final HttpExchange x;
-        final boolean chunked;
-        final io.netty.channel.ChannelPromise done = ctx.newPromise();
-        long written;
-        Runnable onWritable;
-
-        StreamSink(HttpExchange x, boolean chunked) {
-            this.x = x;
-            this.chunked = chunked;
-        }
-
-        @Override
-        public void write(io.netty.buffer.ByteBuf bytes) {
-            if (done.isDone() || !ctx.channel().isActive()) {
-                bytes.release();
-                return;
-            }
-            int n = bytes.readableBytes();
-            if (n == 0) {
-                bytes.release();
-                return;
-            }
-            written += n;
-            writeProduced(x, chunked ? new DefaultHttpContent(bytes) : bytes);
-        }
-
-        @Override
-        public boolean isWritable() {
-            return ctx.channel().isWritable();
-        }
-
-        @Override
-        public void whenWritable(Runnable action) {
-            onWritable = action;
-        }
-
-        void writable() {
-            Runnable r = onWritable;
-            onWritable = null;
-            if (r != null) {
-                r.run();
-            }
-        }
-
-        @Override
-        public void end() {
-            if (done.isDone()) {
-                return;
-            }
-            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> {
-                if (f.isSuccess()) {
-                    done.trySuccess();
-                } else {
-                    done.tryFailure(f.cause());
-                }
-            });
-        }
-
-        @Override
-        public void abort() {
-            x.setKeepAlive(false);
-            done.tryFailure(new BodyAborted());
-        }
-
-        /** The connection closed under the stream. */
-        void closed() {
-            onWritable = null;
-            done.tryFailure(new java.nio.channels.ClosedChannelException());
         }
     }
 
@@ -827,12 +749,12 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
         cancelTimer();
         x.markResponseEnd();
         x.runCleanups();
-        if (f.isSuccess() || f.cause() instanceof BodyAborted) {
+        if (f.isSuccess() || f.cause() instanceof dev.portico.http.ClientBodySink.Aborted) {
             if (!x.isHead()) {
                 x.addBodyBytes(bodyLength);
             }
         }
-        if (f.cause() instanceof BodyAborted) {
+        if (f.cause() instanceof dev.portico.http.ClientBodySink.Aborted) {
             x.setKeepAlive(false);
         } else if (!f.isSuccess()) {
             RequestProcessor.logError(x, LogLevel.INFO, "writev() failed (" + describe(f.cause())

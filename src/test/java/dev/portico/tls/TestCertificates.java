@@ -110,6 +110,24 @@ public final class TestCertificates {
     }
 
     /** Runs {@code openssl args...} in the folder; a failure fails the test with openssl's output. */
+    /** Trust managers that trust root.pem alone, for Java's TLS clients. */
+    public javax.net.ssl.TrustManager[] trustManagers() {
+        try (java.io.InputStream in = Files.newInputStream(path("root.pem"))) {
+            java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            trust.setCertificateEntry("root",
+                    java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
+            javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+                    javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+            return tmf.getTrustManagers();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public String openssl(String... args) {
         Path openssl = Path.of("/usr/bin/openssl");
         if (!Files.isExecutable(openssl)) {
