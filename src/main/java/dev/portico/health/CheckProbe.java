@@ -76,7 +76,7 @@ final class CheckProbe extends ChannelInboundHandlerAdapter {
                 .handler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast("decoder", uwsgi ? new UwsgiResponseDecoder(settings.bufferSize())
+                        ch.pipeline().addLast("response", uwsgi ? new UwsgiResponseDecoder(settings.bufferSize())
                                 : new UpstreamResponseDecoder(settings.bufferSize()));
                         ch.pipeline().addLast("check", CheckProbe.this);
                     }
