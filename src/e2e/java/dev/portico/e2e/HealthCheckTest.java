@@ -70,6 +70,30 @@ class HealthCheckTest {
         prefix.config(CONFIG.replace("HTTP", http));
     }
 
+    /**
+     * An http block's upstream {@code group} of 127.0.0.1:{@code ports}, and a server whose
+     * location / passes to it with {@code location}'s directives ({@code pass} is proxy_pass
+     * http://GROUP or uwsgi_pass GROUP).
+     */
+    private static String upstreamAndServer(String group, String pass, String location, int... ports) {
+        StringBuilder servers = new StringBuilder();
+        for (int port : ports) {
+            servers.append("        server ").append(peer(port)).append(";\n");
+        }
+        return """
+                upstream GROUP {
+                SERVERS    }
+                    server {
+                        listen 127.0.0.1:%%PORT%%;
+                        location / {
+                            PASS;
+                            LOCATION
+                        }
+                    }
+                """.replace("GROUP", group).replace("SERVERS", servers).replace("PASS", pass)
+                .replace("LOCATION", location);
+    }
+
     private static String peer(int port) {
         return "127.0.0.1:" + port;
     }
@@ -122,20 +146,8 @@ class HealthCheckTest {
         Gunicorn a = gunicorn("a");
         Gunicorn b = gunicorn("b");
         Gunicorn c = gunicorn("c");
-        configure("""
-                upstream backend {
-                    server 127.0.0.1:%d;
-                    server 127.0.0.1:%d;
-                    server 127.0.0.1:%d;
-                }
-                server {
-                    listen 127.0.0.1:%%%%PORT%%%%;
-                    location / {
-                        proxy_pass http://backend;
-                        health_check interval=1s fails=1 passes=1 uri=/health;
-                    }
-                }
-                """.formatted(a.port(), b.port(), c.port()));
+        configure(upstreamAndServer("backend", "proxy_pass http://backend",
+                "health_check interval=1s fails=1 passes=1 uri=/health;", a.port(), b.port(), c.port()));
         server = PorticoProcess.start(prefix);
         assertThat(instances("/echo/all", 30)).containsOnlyKeys("a", "b", "c");
 
@@ -167,19 +179,8 @@ class HealthCheckTest {
         prefix = TestPrefix.create();
         Gunicorn a = gunicorn("a");
         // The first check takes 5 s: with mandatory, no request may reach the peer before it ends.
-        configure("""
-                upstream slow {
-                    server 127.0.0.1:%d;
-                }
-                server {
-                    listen 127.0.0.1:%%%%PORT%%%%;
-                    location / {
-                        proxy_pass http://slow;
-                        proxy_read_timeout 10s;
-                        health_check interval=1s uri=/sleep?s=5 mandatory;
-                    }
-                }
-                """.formatted(a.port()));
+        configure(upstreamAndServer("slow", "proxy_pass http://slow",
+                "proxy_read_timeout 10s; health_check interval=1s uri=/sleep?s=5 mandatory;", a.port()));
         server = PorticoProcess.start(prefix);
         HttpResponse<String> early = Http.get(server.port(), "/echo/early");
         String up = transition(true, "checking status code", "", a.port(), "slow");
@@ -198,20 +199,8 @@ class HealthCheckTest {
         Gunicorn a = gunicorn("a");
         Gunicorn b = gunicorn("b");
         Gunicorn c = gunicorn("c");
-        configure("""
-                upstream backend {
-                    server 127.0.0.1:%d;
-                    server 127.0.0.1:%d;
-                    server 127.0.0.1:%d;
-                }
-                server {
-                    listen 127.0.0.1:%%%%PORT%%%%;
-                    location / {
-                        proxy_pass http://backend;
-                        health_check interval=1s uri=/health;
-                    }
-                }
-                """.formatted(a.port(), b.port(), c.port()));
+        configure(upstreamAndServer("backend", "proxy_pass http://backend", "health_check interval=1s uri=/health;",
+                a.port(), b.port(), c.port()));
         server = PorticoProcess.start(prefix);
         assertThat(instances("/echo/all", 30)).containsOnlyKeys("a", "b", "c");
 
@@ -247,18 +236,8 @@ class HealthCheckTest {
                     status 200;
                     body ~ "\\"instance\\": \\"a\\"";
                 }
-                upstream backend {
-                    server 127.0.0.1:%d;
-                    server 127.0.0.1:%d;
-                }
-                server {
-                    listen 127.0.0.1:%%%%PORT%%%%;
-                    location / {
-                        proxy_pass http://backend;
-                        health_check interval=1s uri=/health match=only_a;
-                    }
-                }
-                """.formatted(a.port(), b.port()));
+                """ + upstreamAndServer("backend", "proxy_pass http://backend",
+                "health_check interval=1s uri=/health match=only_a;", a.port(), b.port()));
         server = PorticoProcess.start(prefix);
         // b answers 200 but its body names b: the body test takes it out.
         String bodyFails = transition(false, "checking body", "only_a", b.port(), "backend");
@@ -288,20 +267,8 @@ class HealthCheckTest {
                     status 200-399;
                     body ~ "\\"healthy\\": true";
                 }
-                upstream apps {
-                    server 127.0.0.1:%d;
-                    server 127.0.0.1:%d;
-                }
-                server {
-                    listen 127.0.0.1:%%%%PORT%%%%;
-                    location / {
-                        include uwsgi_params;
-                        uwsgi_pass apps;
-                        uwsgi_read_timeout 5s;
-                        health_check interval=1s uri=/health match=healthy;
-                    }
-                }
-                """.formatted(a.port(), b.port()));
+                """ + upstreamAndServer("apps", "include uwsgi_params; uwsgi_pass apps",
+                "uwsgi_read_timeout 5s; health_check interval=1s uri=/health match=healthy;", a.port(), b.port()));
         server = PorticoProcess.start(prefix);
         assertThat(instances("/echo/all", 20)).containsOnlyKeys("a", "b");
 
@@ -322,25 +289,13 @@ class HealthCheckTest {
         Gunicorn a = gunicorn("a");
         Gunicorn b = gunicorn("b");
         Gunicorn c = gunicorn("c");
-        String config = """
-                upstream backend {
-                    server 127.0.0.1:%d;
-                    server 127.0.0.1:%d;
-                }
-                server {
-                    listen 127.0.0.1:%%%%PORT%%%%;
-                    location / {
-                        proxy_pass http://backend;
-                        health_check interval=1s uri=/health;
-                    }
-                }
-                """;
-        configure(config.formatted(a.port(), b.port()));
+        String check = "health_check interval=1s uri=/health;";
+        configure(upstreamAndServer("backend", "proxy_pass http://backend", check, a.port(), b.port()));
         server = PorticoProcess.start(prefix);
         await().atMost(WAIT).until(() -> occurrences(b.accessLog(), "GET /health") >= 2);
         assertThat(occurrences(c.accessLog(), "GET /health")).isZero();
 
-        configure(config.formatted(a.port(), c.port()));
+        configure(upstreamAndServer("backend", "proxy_pass http://backend", check, a.port(), c.port()));
         server.signal("HUP");
         server.awaitErrorLog("signal 1 (SIGHUP) received, reconfiguring");
         // The new checks run: c gets checked, and the new configuration serves.
