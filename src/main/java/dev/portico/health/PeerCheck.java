@@ -10,8 +10,8 @@ import java.util.concurrent.ScheduledFuture;
 
 /**
  * One health_check of one peer: a task on one event loop that sends a check (a
- * {@link CheckProbe}), counts consecutive passes and failures, and changes its verdict after
- * {@code fails} failures or {@code passes} passes, logging the change in NGINX Plus's words
+ * {@link CheckProbe}), counts its results ({@link CheckVerdict}) and logs each change of
+ * verdict in NGINX Plus's words
  * ("peer is unhealthy while checking status code, health check "" of peer 127.0.0.1:8001 in
  * upstream "backend""). The next check starts {@code interval} (plus jitter) after one ends,
  * so checks of a peer never overlap. Every field but the cancelling handles is the loop's.
@@ -24,12 +24,7 @@ final class PeerCheck {
     final UpstreamGroup.PeerState peer;
     private final PeerHealth health;
     private EventLoop loop;
-    /** This check's verdict: the peer may get traffic as far as this check is concerned. */
-    private boolean up;
-    /** mandatory: no check has ended yet (NGINX Plus's "checking" state, no traffic). */
-    private boolean checking;
-    private int fails;
-    private int passes;
+    private final CheckVerdict verdict;
     private volatile ScheduledFuture<?> next;
     private volatile Channel channel;
 
@@ -40,9 +35,8 @@ final class PeerCheck {
         this.group = group;
         this.peer = peer;
         this.health = health;
-        this.checking = target.check.mandatory();
-        this.up = !checking;
-        if (!up) {
+        this.verdict = new CheckVerdict(target.check.fails(), target.check.passes(), target.check.mandatory());
+        if (!verdict.up()) {
             health.changed(false);
         }
     }
@@ -50,9 +44,8 @@ final class PeerCheck {
     /** Starts checking on {@code loop}; {@code wasHealthy}: persistent, and healthy before the reload. */
     void start(EventLoop loop, boolean wasHealthy) {
         this.loop = loop;
-        if (checking && wasHealthy) {
-            checking = false;
-            up = true;
+        if (wasHealthy && !verdict.up()) {
+            verdict.resumeHealthy();
             health.changed(true);
         }
         loop.execute(() -> schedule(jitter()));
@@ -114,30 +107,19 @@ final class PeerCheck {
         if (owner.stopped()) {
             return;
         }
-        if (passed) {
-            fails = 0;
-            passes++;
-            if (checking || (!up && passes >= target.check.passes())) {
-                checking = false;
-                if (!up) {
-                    up = true;
-                    health.changed(true);
-                    log(LogLevel.NOTICE, "peer is healthy while " + stage);
-                }
+        boolean wasUp = verdict.up();
+        switch (verdict.record(passed)) {
+            case HEALTHY -> {
+                health.changed(true);
+                log(LogLevel.NOTICE, "peer is healthy while " + stage);
             }
-        } else {
-            passes = 0;
-            fails++;
-            if (checking || (up && fails >= target.check.fails())) {
-                boolean wasChecking = checking;
-                checking = false;
-                if (up || wasChecking) {
-                    if (up) {
-                        up = false;
-                        health.changed(false);
-                    }
-                    log(LogLevel.WARN, "peer is unhealthy while " + stage);
+            case UNHEALTHY -> {
+                if (wasUp) {
+                    health.changed(false);
                 }
+                log(LogLevel.WARN, "peer is unhealthy while " + stage);
+            }
+            case NONE -> {
             }
         }
         schedule(target.check.intervalMillis() + jitter());
