@@ -54,7 +54,11 @@ class HealthCheckTest {
     }
 
     private Gunicorn gunicorn(String name) {
-        Gunicorn g = Gunicorn.start(prefix.path(name), "127.0.0.1:" + TestPrefix.freePort(), 2, "sync",
+        return gunicorn(name, 2);
+    }
+
+    private Gunicorn gunicorn(String name, int workers) {
+        Gunicorn g = Gunicorn.start(prefix.path(name), "127.0.0.1:" + TestPrefix.freePort(), workers, "sync",
                 Duration.ofSeconds(30));
         upstreams.add(g);
         return g;
@@ -194,6 +198,40 @@ class HealthCheckTest {
     }
 
     @Test
+    void persistentKeepsAHealthyPeerInAcrossAReloadWhereMandatoryAloneDoesNot() {
+        prefix = TestPrefix.create();
+        // Workers enough for the checks that sleep (an old configuration's runs on after it stops).
+        Gunicorn a = gunicorn("a", 4);
+        // Each check takes 5 s; the server on PORT2 tells which configuration is live.
+        String checked = "proxy_read_timeout 10s; health_check interval=1s uri=/sleep?s=5 mandatory";
+        String generation = "server { listen 127.0.0.1:%%PORT2%%; location / { return 200 \"NAME\"; } }\n";
+        configure(upstreamAndServer("slow", "proxy_pass http://slow", checked + ";", a.port())
+                + generation.replace("NAME", "first"));
+        server = PorticoProcess.start(prefix);
+        String up = transition(true, "checking status code", "", a.port(), "slow");
+        awaitErrorLog(up);
+        assertThat(instances("/echo/first", 2)).containsOnlyKeys("a");
+
+        // mandatory alone: after a reload the peer is "checking" again until its next check ends.
+        configure(upstreamAndServer("slow", "proxy_pass http://slow", checked + ";", a.port())
+                + generation.replace("NAME", "second"));
+        server.signal("HUP");
+        await().atMost(WAIT).until(() -> Http.get(server.port(2), "/").body().equals("second"));
+        assertThat(Http.get(server.port(), "/echo/second").statusCode()).isEqualTo(502);
+        await().atMost(WAIT).until(() -> occurrences(server.errorLog(), up) == 2);
+
+        // persistent: healthy before the reload, so healthy at once after it.
+        configure(upstreamAndServer("slow", "proxy_pass http://slow", checked + " persistent;", a.port())
+                + generation.replace("NAME", "third"));
+        server.signal("HUP");
+        await().atMost(WAIT).until(() -> Http.get(server.port(2), "/").body().equals("third"));
+        assertThat(instances("/echo/third", 2)).containsOnlyKeys("a");
+        // Served before the new configuration's first check ended, which logs nothing: it passes a healthy peer.
+        assertThat(occurrences(server.errorLog(), up)).isEqualTo(2);
+        assertThat(a.accessLog()).doesNotContain("/echo/second");
+    }
+
+    @Test
     void aKilledInstanceIsTakenOutAndClientsNeverTryIt() {
         prefix = TestPrefix.create();
         Gunicorn a = gunicorn("a");
@@ -236,9 +274,13 @@ class HealthCheckTest {
                     status 200;
                     body ~ "\\"instance\\": \\"a\\"";
                 }
-                """ + upstreamAndServer("backend", "proxy_pass http://backend",
-                "health_check interval=1s uri=/health match=only_a;", a.port(), b.port()));
+                """ + requestMatch("backend") + upstreamAndServer("backend",
+                "proxy_pass http://backend", "health_check interval=1s uri=/health match=only_a;"
+                + " health_check interval=1s uri=/echo/check?x=1 match=request;", a.port(), b.port()));
         server = PorticoProcess.start(prefix);
+        // The second check's request is what the app saw: it passes on both, so it never logs.
+        await().atMost(WAIT).until(() -> occurrences(a.accessLog(), "GET /echo/check?x=1 HTTP/1.1\" 200") >= 2
+                && occurrences(b.accessLog(), "GET /echo/check?x=1 HTTP/1.1\" 200") >= 2);
         // b answers 200 but its body names b: the body test takes it out.
         String bodyFails = transition(false, "checking body", "only_a", b.port(), "backend");
         awaitErrorLog(bodyFails);
@@ -254,6 +296,23 @@ class HealthCheckTest {
         UpstreamProcess.setUnhealthy(prefix.path("a"), false);
         awaitErrorLog(transition(true, "checking body", "only_a", a.port(), "backend"));
         assertThat(instances("/echo/again", 10)).containsOnlyKeys("a");
+        assertThat(server.errorLog()).doesNotContain("health check \"request\"");
+    }
+
+    /**
+     * A match that /echo passes only when the check's request reached the app as the documented
+     * GET of /echo/check?x=1 with Host: {@code group}.
+     */
+    private static String requestMatch(String group) {
+        return """
+                match request {
+                    status 200;
+                    header Content-Type = application/json;
+                    body ~ "\\"Host\\",\\s+\\"GROUP\\"";
+                    body ~ "\\"uri\\": \\"/echo/check\\?x=1\\"";
+                    body ~ "\\"method\\": \\"GET\\"";
+                }
+                """.replace("GROUP", group);
     }
 
     @Test
@@ -267,9 +326,13 @@ class HealthCheckTest {
                     status 200-399;
                     body ~ "\\"healthy\\": true";
                 }
-                """ + upstreamAndServer("apps", "include uwsgi_params; uwsgi_pass apps",
-                "uwsgi_read_timeout 5s; health_check interval=1s uri=/health match=healthy;", a.port(), b.port()));
+                """ + requestMatch("apps") + upstreamAndServer("apps", "include uwsgi_params; uwsgi_pass apps",
+                "uwsgi_read_timeout 5s; health_check interval=1s uri=/health match=healthy;"
+                + " health_check interval=1s uri=/echo/check?x=1 match=request;", a.port(), b.port()));
         server = PorticoProcess.start(prefix);
+        // The uwsgi packet carried the request as the app expects it: the second check passes on both.
+        await().atMost(WAIT).until(() -> occurrences(a.log(), "GET /echo/check?x=1 => generated") >= 2
+                && occurrences(b.log(), "GET /echo/check?x=1 => generated") >= 2);
         assertThat(instances("/echo/all", 20)).containsOnlyKeys("a", "b");
 
         UpstreamProcess.setUnhealthy(prefix.path("b"), true);
@@ -281,6 +344,7 @@ class HealthCheckTest {
         UpstreamProcess.setUnhealthy(prefix.path("b"), false);
         awaitErrorLog(transition(true, "checking body", "healthy", b.port(), "apps"));
         assertThat(instances("/echo/back", 20)).containsOnlyKeys("a", "b");
+        assertThat(server.errorLog()).doesNotContain("health check \"request\"");
     }
 
     @Test
