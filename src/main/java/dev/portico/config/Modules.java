@@ -37,6 +37,8 @@ public final class Modules {
             new dev.portico.balancer.UpstreamModule(),
             new dev.portico.proxy.http.ProxyModule(),
             new dev.portico.proxy.uwsgi.UwsgiModule(),
+            // After the modules whose *_pass it checks: their groups are known by its post-configuration.
+            new dev.portico.health.HealthCheckModule(),
             new TempPathsModule()
     );
 

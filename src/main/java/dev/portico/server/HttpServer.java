@@ -91,6 +91,7 @@ public final class HttpServer {
         }
         this.sockets = next;
         this.http = config;
+        startLiveTasks(config, null);
     }
 
     /** Applies a new configuration: binds new sockets first, so a failure leaves the old one serving. */
@@ -110,11 +111,42 @@ public final class HttpServer {
             }
             throw e;
         }
+        // The new configuration's checks start before it serves: a mandatory peer is never
+        // picked before its first check, a persistent one keeps the old verdict.
+        HttpConfig old = this.http;
+        stopLiveTasks(old);
+        startLiveTasks(config, old);
         this.sockets = next;
         this.http = config;
         for (String key : new ArrayList<>(listeners.keySet())) {
             if (!next.containsKey(key)) {
                 closeListener(key);
+            }
+        }
+    }
+
+    /** Starts what {@code config} runs while served; each gets the task of its class in {@code replaced}. */
+    private void startLiveTasks(HttpConfig config, HttpConfig replaced) {
+        if (config == null) {
+            return;
+        }
+        for (HttpConfig.LiveTask task : config.liveTasks()) {
+            HttpConfig.LiveTask previous = null;
+            if (replaced != null) {
+                for (HttpConfig.LiveTask r : replaced.liveTasks()) {
+                    if (r.getClass() == task.getClass()) {
+                        previous = r;
+                    }
+                }
+            }
+            task.start(group, previous);
+        }
+    }
+
+    private static void stopLiveTasks(HttpConfig config) {
+        if (config != null) {
+            for (HttpConfig.LiveTask task : config.liveTasks()) {
+                task.stop();
             }
         }
     }
@@ -279,6 +311,7 @@ public final class HttpServer {
     public void shutdownGracefully(long maxWaitMillis) {
         accepting = false;
         synchronized (this) {
+            stopLiveTasks(http);
             for (String key : new ArrayList<>(listeners.keySet())) {
                 closeListener(key);
             }
@@ -304,6 +337,7 @@ public final class HttpServer {
     public void stopNow() {
         accepting = false;
         synchronized (this) {
+            stopLiveTasks(http);
             for (String key : new ArrayList<>(listeners.keySet())) {
                 closeListener(key);
             }
