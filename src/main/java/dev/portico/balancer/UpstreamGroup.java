@@ -214,14 +214,8 @@ public final class UpstreamGroup {
             best = pick(backup, t.triedBackup, now);
         }
         if (best == null) {
-            // nginx: "all peers failed, mark them as live for quick recovery" — this request gets
-            // no peer, but the next one may try them all again instead of waiting fail_timeout.
-            for (PeerState p : primary) {
-                p.fails = 0;
-            }
-            for (PeerState p : backup) {
-                p.fails = 0;
-            }
+            // Every peer stays out until its fail_timeout has passed: nginx dropped the "quick
+            // recovery" that marked all peers live again here (1.22 answers "no live upstreams").
             return null;
         }
         best.conns++;

@@ -133,13 +133,17 @@ class UpstreamGroupTest {
     }
 
     @Test
-    void noLivePeerWhenAllFailedThenAllAreLiveAgain() {
+    void noLivePeerWhenAllFailedUntilFailTimeoutHasPassed() {
         UpstreamGroup g = group(List.of(peer("a", 1, 1, 1, 10, false), peer("b", 2, 1, 1, 10, false)), List.of());
         UpstreamGroup.Tries t = g.newTries();
         g.free(g.get(t), true);
         g.free(g.get(t), true);
         assertNull(g.get(t)); // this request: "no live upstreams"
-        // nginx then marks every peer live again ("for quick recovery"), within fail_timeout.
+        // As nginx 1.22: the next requests find no live peer either, until fail_timeout has passed.
+        assertNull(g.get(g.newTries()));
+        now += 10;
+        assertNull(g.get(g.newTries()));
+        now += 1;
         assertNotNull(g.get(g.newTries()));
     }
 
