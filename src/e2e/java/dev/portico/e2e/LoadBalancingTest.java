@@ -612,7 +612,8 @@ class LoadBalancingTest {
             assertThat(problemLines()).hasSize(6);
 
             // An instance comes up on the first peer's address: after fail_timeout it serves.
-            try (UpstreamProcess revived = start(root.resolve("run" + (++generation)).resolve("revived"), g1)) {
+            UpstreamProcess revived = start(root.resolve("run" + (++generation)).resolve("revived"), g1);
+            try {
                 List<Answer> meanwhile = new ArrayList<>();
                 await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).until(() -> {
                     Answer a = get(port, "/echo/gone-" + (4 + meanwhile.size()));
@@ -621,6 +622,8 @@ class LoadBalancingTest {
                 });
                 assertThat(meanwhile).extracting(Answer::status).containsOnly(502, 200);
                 assertThat(meanwhile.get(meanwhile.size() - 1).instance()).isEqualTo("revived");
+            } finally {
+                revived.close();
             }
         }
     }
