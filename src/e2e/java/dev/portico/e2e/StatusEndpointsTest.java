@@ -245,8 +245,8 @@ class StatusEndpointsTest {
     }
 
     /**
-     * The status once no peer has a request in progress: a peer is given back just after the
-     * last bytes of its response went to the client, so a status read at once may still see it.
+     * The status once no peer has a request in progress: a peer is given back when its
+     * response has been read from it, which can be a moment after the client has it.
      */
     private Map<String, Object> settledStatus() {
         return await().atMost(Duration.ofSeconds(10)).until(this::status,
