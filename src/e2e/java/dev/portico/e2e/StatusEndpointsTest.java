@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -97,6 +98,20 @@ class StatusEndpointsTest {
         PorticoProcess.stop(server, prefix, app1, app2);
     }
 
+    /** A page read until {@code until} holds, and how many requests that took. */
+    record Polled(Page page, long reads) {
+    }
+
+    /** Reads the status page on {@code c} until {@code until} holds; each read is a request. */
+    private static Polled pollUntil(RawConnection c, Predicate<Page> until) {
+        long[] reads = {0};
+        Page page = await().atMost(Duration.ofSeconds(10)).until(() -> {
+            reads[0]++;
+            return Page.parse(get(c, "/basic_status").body());
+        }, until::test);
+        return new Polled(page, reads[0]);
+    }
+
     private static RawResponse get(RawConnection c, String path) {
         c.send("GET " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n");
         RawResponse r = c.readResponse();
@@ -127,35 +142,23 @@ class StatusEndpointsTest {
 
             try (RawConnection idle = RawConnection.open(server.port())) {
                 // curl's connection closes on its own time; the idle one is accepted on either loop.
-                long[] polls = {0};
-                Page withIdle = await().atMost(Duration.ofSeconds(10)).until(() -> {
-                    polls[0]++;
-                    return Page.parse(get(a, "/basic_status").body());
-                }, p -> p.active() == 2 && p.waiting() == 1);
-                assertThat(withIdle).isEqualTo(new Page(2, before.accepts() + 2, before.handled() + 2,
-                        after.requests() + polls[0], 0, 1, 1));
+                Polled withIdle = pollUntil(a, p -> p.active() == 2 && p.waiting() == 1);
+                assertThat(withIdle.page()).isEqualTo(new Page(2, before.accepts() + 2, before.handled() + 2,
+                        after.requests() + withIdle.reads(), 0, 1, 1));
 
                 idle.send("GET /hello HTTP/1.1\r\nHost: loc");
-                long[] more = {0};
-                Page reading = await().atMost(Duration.ofSeconds(10)).until(() -> {
-                    more[0]++;
-                    return Page.parse(get(a, "/basic_status").body());
-                }, p -> p.reading() == 1);
+                Polled reading = pollUntil(a, p -> p.reading() == 1);
                 // A request that has begun to arrive counts, as in nginx.
-                assertThat(reading).isEqualTo(new Page(2, before.accepts() + 2, before.handled() + 2,
-                        withIdle.requests() + more[0] + 1, 1, 1, 0));
+                assertThat(reading.page()).isEqualTo(new Page(2, before.accepts() + 2, before.handled() + 2,
+                        withIdle.page().requests() + reading.reads() + 1, 1, 1, 0));
 
                 idle.send("alhost\r\n\r\n");
                 assertThat(idle.readResponse().body()).isEqualTo("hello\n");
                 // Its connection waits again once the server has seen the response written, which
                 // may be a moment after the client has read it (another event loop).
-                long[] last = {0};
-                Page done = await().atMost(Duration.ofSeconds(10)).until(() -> {
-                    last[0]++;
-                    return Page.parse(get(a, "/basic_status").body());
-                }, p -> p.waiting() == 1);
-                assertThat(done).isEqualTo(new Page(2, before.accepts() + 2, before.handled() + 2,
-                        reading.requests() + last[0], 0, 1, 1));
+                Polled done = pollUntil(a, p -> p.waiting() == 1);
+                assertThat(done.page()).isEqualTo(new Page(2, before.accepts() + 2, before.handled() + 2,
+                        reading.page().requests() + done.reads(), 0, 1, 1));
             }
         }
         // curl reads it again: every connection of this test is gone.

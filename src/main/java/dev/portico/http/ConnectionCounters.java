@@ -105,9 +105,7 @@ public final class ConnectionCounters {
     public byte requestArriving(byte from) {
         Slot s = slot();
         s.add(REQUESTS, 1);
-        s.add(from, -1);
-        s.add(READING, 1);
-        return READING;
+        return move(s, from, READING);
     }
 
     /** A request head was read and the request is processed; returns the new state. */
@@ -116,21 +114,20 @@ public final class ConnectionCounters {
         if (from != READING) {
             s.add(REQUESTS, 1); // a pipelined head, read while the request before it was served
         }
-        if (from != NONE) {
-            s.add(from, -1);
-        }
-        s.add(WRITING, 1);
-        return WRITING;
+        return move(s, from, WRITING);
     }
 
     /** The request is finished and the connection waits for the next one; returns the new state. */
     public byte requestFinished(byte from) {
-        Slot s = slot();
+        return move(slot(), from, WAITING);
+    }
+
+    private static byte move(Slot s, byte from, byte to) {
         if (from != NONE) {
             s.add(from, -1);
         }
-        s.add(WAITING, 1);
-        return WAITING;
+        s.add(to, 1);
+        return to;
     }
 
     /** The connection closed in state {@code from}. */

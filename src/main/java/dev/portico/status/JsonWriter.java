@@ -19,27 +19,19 @@ final class JsonWriter {
     private boolean afterName;
 
     JsonWriter beginObject() {
-        beforeValue();
-        out.append('{');
-        open();
-        return this;
+        return open('{');
     }
 
     JsonWriter endObject() {
-        close('}');
-        return this;
+        return close('}');
     }
 
     JsonWriter beginArray() {
-        beforeValue();
-        out.append('[');
-        open();
-        return this;
+        return open('[');
     }
 
     JsonWriter endArray() {
-        close(']');
-        return this;
+        return close(']');
     }
 
     /** The name of the next member of the current object. */
@@ -103,19 +95,23 @@ final class JsonWriter {
         }
     }
 
-    private void open() {
+    private JsonWriter open(char bracket) {
+        beforeValue();
+        out.append(bracket);
         if (depth == written.length) {
             written = java.util.Arrays.copyOf(written, depth * 2);
         }
         written[depth++] = false;
+        return this;
     }
 
-    private void close(char bracket) {
+    private JsonWriter close(char bracket) {
         if (depth == 0 || afterName) {
             throw new IllegalStateException("nothing to close with '" + bracket + "'");
         }
         depth--;
         out.append(bracket);
+        return this;
     }
 
     private void string(String s) {
