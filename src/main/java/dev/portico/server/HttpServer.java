@@ -279,7 +279,7 @@ public final class HttpServer {
     }
 
     /** stub_status's counters of this server's connections. */
-    public ConnectionCounters counters() {
+    ConnectionCounters counters() {
         return counters;
     }
 
