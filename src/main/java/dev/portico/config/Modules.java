@@ -34,6 +34,7 @@ public final class Modules {
             new IndexModule(),
             new AutoindexModule(),
             new FilesModule(),
+            new dev.portico.status.StatusModule(),
             new dev.portico.balancer.UpstreamModule(),
             new dev.portico.proxy.http.ProxyModule(),
             new dev.portico.proxy.uwsgi.UwsgiModule(),

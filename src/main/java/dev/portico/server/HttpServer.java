@@ -1,5 +1,6 @@
 package dev.portico.server;
 
+import dev.portico.http.ConnectionCounters;
 import dev.portico.http.HttpConfig;
 import dev.portico.http.HttpCoreModule;
 import dev.portico.http.HttpServerConf;
@@ -44,6 +45,7 @@ public final class HttpServer {
     private final Map<String, Channel> listeners = new LinkedHashMap<>();
     private final Map<Channel, HttpConnectionHandler> connections = new ConcurrentHashMap<>();
     private final AtomicInteger connectionCount = new AtomicInteger();
+    private final ConnectionCounters counters = new ConnectionCounters();
     private volatile HttpConfig http;
     private volatile Map<String, ListenSocket> sockets = Map.of();
     private volatile boolean accepting = true;
@@ -238,6 +240,7 @@ public final class HttpServer {
     }
 
     private void initConnection(Channel ch, String key) {
+        counters.accepted();
         if (connectionCount.incrementAndGet() > maxConnections) {
             connectionCount.decrementAndGet();
             ErrorLog.current().log(LogLevel.ALERT, maxConnections / Math.max(1, 1)
@@ -273,6 +276,11 @@ public final class HttpServer {
             socket.connectionSettings(config);
         }
         return config;
+    }
+
+    /** stub_status's counters of this server's connections. */
+    ConnectionCounters counters() {
+        return counters;
     }
 
     ListenSocket socket(String key) {
