@@ -3,6 +3,7 @@ package dev.portico.proxy;
 import dev.portico.balancer.UpstreamGroup;
 import dev.portico.http.BodySink;
 import dev.portico.http.BodySource;
+import dev.portico.http.CoreVariables;
 import dev.portico.http.HttpExchange;
 import dev.portico.http.RequestBodyConsumer;
 import dev.portico.http.RequestProcessor;
@@ -1046,7 +1047,6 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         if (at < 0) {
             return "-";
         }
-        long millis = (at - start) / 1_000_000;
-        return String.format(Locale.ROOT, "%d.%03d", millis / 1000, millis % 1000);
+        return CoreVariables.seconds((at - start) / 1_000_000);
     }
 }
