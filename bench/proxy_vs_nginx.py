@@ -339,17 +339,90 @@ def ratio(a, b):
     return a / b if b else float("nan")
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_run_options(parser, warmup=10, connections=50, threads=2):
+    """The options of the wrk runs, which every benchmark measuring with this module takes."""
     parser.add_argument("--duration", type=int, default=20, help="seconds per counted wrk run")
-    parser.add_argument("--warmup", type=int, default=10, help="uncounted seconds per proxy and scenario")
-    parser.add_argument("--rounds", type=int, default=3, help="counted runs per proxy and scenario; medians reported")
-    parser.add_argument("--connections", type=int, default=50, help="wrk -c")
-    parser.add_argument("--threads", type=int, default=2, help="wrk -t")
-    parser.add_argument("--upstream-keepalive", type=int, default=32,
-                        help="the upstream blocks' keepalive; 0 leaves the directive out (a connection per request)")
+    parser.add_argument("--warmup", type=int, default=warmup, help="uncounted seconds per proxy and case")
+    parser.add_argument("--rounds", type=int, default=3, help="counted runs per proxy and case; medians reported")
+    parser.add_argument("--connections", type=int, default=connections, help="wrk -c")
+    parser.add_argument("--threads", type=int, default=threads, help="wrk -t")
     parser.add_argument("--retries", type=int, default=2,
                         help="times a round is run again when another program took our CPUs meanwhile")
+
+
+def warm_up(servers, ports, path, args, load_processes):
+    """An uncounted run per proxy (Portico's JIT compiles its hot paths then)."""
+    if args.warmup <= 0:
+        return
+    for name in SERVERS:
+        warm = measure(servers[name], ports[name], path, args.warmup, args, load_processes)
+        print(f"  warm-up {name:8} {warm['rps']:10.0f} req/s  p99 {warm['p99_ms']:8.2f} ms"
+              + "".join(f"  [{n}]" for n in problems(warm)))
+
+
+def run_rounds(servers, ports, path, args, load_processes, label, load_name="load"):
+    """args.rounds wrk runs per proxy, the proxies taking turns and the first one alternating.
+
+    A round in which another program took our CPUs is run again, up to args.retries times; the
+    last one counts. Returns the results per proxy, the problems seen and the rounds that stayed
+    disturbed, each named with `label`."""
+    runs = {name: [] for name in SERVERS}
+    trouble, disturbed = [], []
+    for round_index in range(args.rounds):
+        order = SERVERS if round_index % 2 == 0 else SERVERS[::-1]
+        for name in order:
+            for attempt in range(args.retries + 1):
+                result = measure(servers[name], ports[name], path, args.duration, args, load_processes)
+                disturbed_by = disturbance(result)
+                notes = problems(result) + ([disturbed_by] if disturbed_by else [])
+                print(f"  round {round_index + 1} {name:8} {result['rps']:10.0f} req/s  "
+                      f"p99 {result['p99_ms']:8.2f} ms  proxy CPU {result['cpu_us_per_request']:6.1f} us/req  "
+                      f"RSS {result['rss_kb'] / 1024:6.1f} MB  CPU{PROXY_CPU} {result['busy'][PROXY_CPU]:3.0f} % "
+                      f"(proxy {result['ours'][PROXY_CPU]:3.0f})  CPU{LOAD_CPU} {result['busy'][LOAD_CPU]:3.0f} % "
+                      f"({load_name} {result['ours'][LOAD_CPU]:3.0f})" + "".join(f"  [{n}]" for n in notes))
+                if not disturbed_by:
+                    break
+                if attempt < args.retries:
+                    print(f"  round {round_index + 1} {name:8} again: another program was running")
+                    time.sleep(RETRY_PAUSE)
+            runs[name].append(result)
+            trouble += [f"{label}{name} round {round_index + 1}: {n}" for n in problems(result)]
+            if disturbed_by:
+                disturbed.append(f"{label}{name} round {round_index + 1}: {disturbed_by}")
+    return runs, trouble, disturbed
+
+
+def medians(runs):
+    """Per proxy, the median requests/s, p99 (ms) and proxy CPU per request (us) of its rounds."""
+    return {name: {key: statistics.median(r[key] for r in results)
+                   for key in ("rps", "p99_ms", "cpu_us_per_request")} for name, results in runs.items()}
+
+
+def report_problems(servers, prefixes, trouble, disturbed):
+    """Prints each proxy's error log and output (any line is a problem), the disturbed rounds and
+    every problem seen; the exit status: 1 when there was a problem, else 0."""
+    trouble = list(trouble)
+    for name in SERVERS:
+        # Anything a proxy printed (a JVM's stack trace, a warning) counts as its error log does.
+        for what, lines in [("error log", error_log_lines(prefixes[name])),
+                            ("output", servers[name].output_lines())]:
+            print(f"\n{name} {what}: {len(lines)} lines" + "".join(f"\n  {line}" for line in lines[:10]))
+            if len(lines) > 10:
+                print(f"  ... {len(lines) - 10} more")
+            if lines:
+                trouble.append(f"{name}: {len(lines)} {what} lines")
+    if disturbed:
+        print("\nrounds disturbed by other programs (rerun on a quiet machine):\n  " + "\n  ".join(disturbed))
+    if trouble:
+        print("\nproblems seen:\n  " + "\n  ".join(trouble))
+    return 1 if trouble else 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_run_options(parser)
+    parser.add_argument("--upstream-keepalive", type=int, default=32,
+                        help="the upstream blocks' keepalive; 0 leaves the directive out (a connection per request)")
     parser.add_argument("--scenario", action="append", choices=list(SCENARIOS),
                         help="run only these (repeatable); default: all")
     args = parser.parse_args()
@@ -428,40 +501,12 @@ def main():
         for scenario in scenarios:
             path, _, what = SCENARIOS[scenario]
             print(f"\n== {scenario}: {what}")
-            for name in SERVERS:
-                if args.warmup > 0:
-                    warm = measure(servers[name], listen[name][scenario], path, args.warmup, args,
-                                   load_processes)
-                    print(f"  warm-up {name:8} {warm['rps']:10.0f} req/s  p99 {warm['p99_ms']:8.2f} ms"
-                          + "".join(f"  [{n}]" for n in problems(warm)))
-            runs = {name: [] for name in SERVERS}
-            for round_index in range(args.rounds):
-                order = SERVERS if round_index % 2 == 0 else SERVERS[::-1]
-                for name in order:
-                    for attempt in range(args.retries + 1):
-                        result = measure(servers[name], listen[name][scenario], path, args.duration, args,
-                                         load_processes)
-                        disturbed_by = disturbance(result)
-                        notes = problems(result) + ([disturbed_by] if disturbed_by else [])
-                        print(f"  round {round_index + 1} {name:8} {result['rps']:10.0f} req/s  "
-                              f"p99 {result['p99_ms']:8.2f} ms  proxy CPU {result['cpu_us_per_request']:6.1f} us/req  "
-                              f"RSS {result['rss_kb'] / 1024:6.1f} MB  CPU{PROXY_CPU} {result['busy'][PROXY_CPU]:3.0f} % "
-                              f"(proxy {result['ours'][PROXY_CPU]:3.0f})  CPU{LOAD_CPU} {result['busy'][LOAD_CPU]:3.0f} % "
-                              f"(load {result['ours'][LOAD_CPU]:3.0f})" + "".join(f"  [{n}]" for n in notes))
-                        if not disturbed_by:
-                            break
-                        if attempt < args.retries:
-                            print(f"  round {round_index + 1} {name:8} again: another program was running")
-                            time.sleep(RETRY_PAUSE)
-                    runs[name].append(result)
-                    trouble += [f"{scenario} {name} round {round_index + 1}: {n}" for n in problems(result)]
-                    if disturbed_by:
-                        disturbed.append(f"{scenario} {name} round {round_index + 1}: {disturbed_by}")
-            summary[scenario] = {name: {
-                "rps": statistics.median(r["rps"] for r in runs[name]),
-                "p99_ms": statistics.median(r["p99_ms"] for r in runs[name]),
-                "cpu": statistics.median(r["cpu_us_per_request"] for r in runs[name]),
-            } for name in SERVERS}
+            ports = {name: listen[name][scenario] for name in SERVERS}
+            warm_up(servers, ports, path, args, load_processes)
+            runs, seen, stayed = run_rounds(servers, ports, path, args, load_processes, f"{scenario} ")
+            trouble += seen
+            disturbed += stayed
+            summary[scenario] = medians(runs)
 
         with open("/proc/loadavg") as f:
             print(f"\nload average after: {' '.join(f.read().split()[:3])}")
@@ -473,22 +518,10 @@ def main():
             p, n = by["portico"], by["nginx"]
             print(f"{scenario:8} {p['rps']:14.0f} {n['rps']:12.0f} {ratio(p['rps'], n['rps']):6.2f}   "
                   f"{p['p99_ms']:8.2f} ms {n['p99_ms']:7.2f} ms {ratio(p['p99_ms'], n['p99_ms']):6.2f}   "
-                  f"{p['cpu']:5.1f} us/req {n['cpu']:4.1f} us/req {ratio(p['cpu'], n['cpu']):6.2f}")
+                  f"{p['cpu_us_per_request']:5.1f} us/req {n['cpu_us_per_request']:4.1f} us/req "
+                  f"{ratio(p['cpu_us_per_request'], n['cpu_us_per_request']):6.2f}")
 
-        for name in SERVERS:
-            # Anything a proxy printed (a JVM's stack trace, a warning) counts as its error log does.
-            for what, lines in [("error log", error_log_lines(prefixes[name])),
-                                ("output", servers[name].output_lines())]:
-                print(f"\n{name} {what}: {len(lines)} lines" + "".join(f"\n  {line}" for line in lines[:10]))
-                if len(lines) > 10:
-                    print(f"  ... {len(lines) - 10} more")
-                if lines:
-                    trouble.append(f"{name}: {len(lines)} {what} lines")
-        if disturbed:
-            print("\nrounds disturbed by other programs (rerun on a quiet machine):\n  " + "\n  ".join(disturbed))
-        if trouble:
-            print("\nproblems seen:\n  " + "\n  ".join(trouble))
-        return 1 if trouble else 0
+        return report_problems(servers, prefixes, trouble, disturbed)
     finally:
         for process in reversed(started):
             process.stop()

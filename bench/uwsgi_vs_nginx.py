@@ -30,7 +30,6 @@ import os
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -104,13 +103,7 @@ def await_uwsgi(uwsgi, sock):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=int, default=20, help="seconds per counted wrk run")
-    parser.add_argument("--warmup", type=int, default=20, help="uncounted seconds per proxy")
-    parser.add_argument("--rounds", type=int, default=3, help="counted runs per proxy; medians reported")
-    parser.add_argument("--connections", type=int, default=16, help="wrk -c")
-    parser.add_argument("--threads", type=int, default=1, help="wrk -t")
-    parser.add_argument("--retries", type=int, default=2,
-                        help="times a round is run again when another program took our CPUs meanwhile")
+    bench.add_run_options(parser, warmup=20, connections=16, threads=1)
     args = parser.parse_args()
     check_tools()
     os.sched_setaffinity(0, {int(bench.LOAD_CPU)})
@@ -151,37 +144,9 @@ def main():
         print(f"uWSGI {UWSGI_PROCESSES} processes x 2 threads on a unix socket; GET {PATH}; "
               f"wrk -t {args.threads} -c {args.connections}, warm-up {args.warmup} s, {args.rounds} x "
               f"{args.duration} s per proxy; proxies on CPU {bench.PROXY_CPU}, uWSGI and wrk on CPU {bench.LOAD_CPU}")
-        for name in bench.SERVERS:
-            if args.warmup > 0:
-                warm = bench.measure(servers[name], ports[name], PATH, args.warmup, args, [uwsgi])
-                print(f"  warm-up {name:8} {warm['rps']:10.0f} req/s  p99 {warm['p99_ms']:8.2f} ms"
-                      + "".join(f"  [{n}]" for n in bench.problems(warm)))
-        runs = {name: [] for name in bench.SERVERS}
-        trouble, disturbed = [], []
-        for round_index in range(args.rounds):
-            order = bench.SERVERS if round_index % 2 == 0 else bench.SERVERS[::-1]
-            for name in order:
-                for attempt in range(args.retries + 1):
-                    result = bench.measure(servers[name], ports[name], PATH, args.duration, args, [uwsgi])
-                    disturbed_by = bench.disturbance(result)
-                    notes = bench.problems(result) + ([disturbed_by] if disturbed_by else [])
-                    print(f"  round {round_index + 1} {name:8} {result['rps']:10.0f} req/s  "
-                          f"p99 {result['p99_ms']:8.2f} ms  proxy CPU {result['cpu_us_per_request']:6.1f} us/req  "
-                          f"CPU{bench.PROXY_CPU} {result['busy'][bench.PROXY_CPU]:3.0f} % "
-                          f"(proxy {result['ours'][bench.PROXY_CPU]:3.0f})  CPU{bench.LOAD_CPU} "
-                          f"{result['busy'][bench.LOAD_CPU]:3.0f} % (uWSGI and wrk {result['ours'][bench.LOAD_CPU]:3.0f})"
-                          + "".join(f"  [{n}]" for n in notes))
-                    if not disturbed_by:
-                        break
-                    if attempt < args.retries:
-                        print(f"  round {round_index + 1} {name:8} again: another program was running")
-                        time.sleep(bench.RETRY_PAUSE)
-                runs[name].append(result)
-                trouble += [f"{name} round {round_index + 1}: {n}" for n in bench.problems(result)]
-                if disturbed_by:
-                    disturbed.append(f"{name} round {round_index + 1}: {disturbed_by}")
-        med = {name: {key: statistics.median(r[key] for r in runs[name])
-                      for key in ("rps", "p99_ms", "cpu_us_per_request")} for name in bench.SERVERS}
+        bench.warm_up(servers, ports, PATH, args, [uwsgi])
+        runs, trouble, disturbed = bench.run_rounds(servers, ports, PATH, args, [uwsgi], "", "uWSGI and wrk")
+        med = bench.medians(runs)
 
         with open("/proc/loadavg") as f:
             print(f"\nload average after: {' '.join(f.read().split()[:3])}")
@@ -193,17 +158,7 @@ def main():
         print(f"proxy CPU   portico {p['cpu_us_per_request']:.1f} us/req  nginx {n['cpu_us_per_request']:.1f} us/req  "
               f"ratio {bench.ratio(p['cpu_us_per_request'], n['cpu_us_per_request']):.2f}")
 
-        for name in bench.SERVERS:
-            for what, lines in [("error log", bench.error_log_lines(prefixes[name])),
-                                ("output", servers[name].output_lines())]:
-                print(f"\n{name} {what}: {len(lines)} lines" + "".join(f"\n  {line}" for line in lines[:10]))
-                if lines:
-                    trouble.append(f"{name}: {len(lines)} {what} lines")
-        if disturbed:
-            print("\nrounds disturbed by other programs (rerun on a quiet machine):\n  " + "\n  ".join(disturbed))
-        if trouble:
-            print("\nproblems seen:\n  " + "\n  ".join(trouble))
-        return 1 if trouble else 0
+        return bench.report_problems(servers, prefixes, trouble, disturbed)
     finally:
         for process in reversed(started):
             process.stop()

@@ -78,6 +78,7 @@ class Http2Test {
                     root www;
                     location /g/ { proxy_pass http://127.0.0.1:%%APP%%/; }
                     location = /vars { return 200 "$http2 $server_protocol \\"$request\\" $scheme $host\\n"; }
+                    location = /status { stub_status; }
                 }
 
                 server {
@@ -274,6 +275,25 @@ class Http2Test {
             assertThat(r.stdout()).as(url).contains("requests: 2000 total, 2000 started, 2000 done, 2000 succeeded,"
                     + " 0 failed, 0 errored, 0 timeout").contains("status codes: 2000 2xx");
         }
+    }
+
+    @Test
+    void stubStatusCountsEachStreamAsARequest() {
+        String url = "http://127.0.0.1:" + prefix.port(2);
+        long before = statusRequests(Curl.run("--http2-prior-knowledge", url + "/status").stdout());
+        CommandResult load = Portico.exec(new ProcessBuilder("/usr/bin/h2load", "-n", "20", "-c", "1", "-m", "4",
+                url + "/index.html"), Duration.ofSeconds(60));
+        assertThat(load.stdout()).contains("20 succeeded");
+        String after = Curl.run("--http2-prior-knowledge", url + "/status").stdout();
+        // The 20 streams and this request; the status request's own connection is writing.
+        assertThat(statusRequests(after)).isGreaterThanOrEqualTo(before + 21);
+        assertThat(after).containsPattern("Active connections: [1-9]").containsPattern("Writing: [1-9]");
+    }
+
+    private static long statusRequests(String page) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\n \\d+ \\d+ (\\d+) \\n").matcher(page);
+        assertThat(m.find()).as(page).isTrue();
+        return Long.parseLong(m.group(1));
     }
 
     @Test

@@ -43,6 +43,11 @@ public final class Upstreams {
         blocks.put(key, new Declared(group, seq));
     }
 
+    /** The upstream blocks' groups in the order they were declared (for the status endpoint). */
+    public List<UpstreamGroup> blockGroups() {
+        return blocks.values().stream().map(Declared::group).toList();
+    }
+
     /** The upstream block of this name (nginx compares upstream names case-insensitively), or null. */
     public Declared block(String host) {
         return blocks.get(host.toLowerCase(java.util.Locale.ROOT));

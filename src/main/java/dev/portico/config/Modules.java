@@ -35,9 +35,12 @@ public final class Modules {
             new IndexModule(),
             new AutoindexModule(),
             new FilesModule(),
+            new dev.portico.status.StatusModule(),
             new dev.portico.balancer.UpstreamModule(),
             new dev.portico.proxy.http.ProxyModule(),
             new dev.portico.proxy.uwsgi.UwsgiModule(),
+            // After the modules whose *_pass it checks: their groups are known by its post-configuration.
+            new dev.portico.health.HealthCheckModule(),
             new TempPathsModule()
     );
 

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Locale;
 
 /** The HTTP core's variables (ngx_http_variables.c), registered once for every configuration. */
-final class CoreVariables {
+public final class CoreVariables {
 
     private static final String HOSTNAME = hostname();
     private static final String PID = Long.toString(ProcessHandle.current().pid());
@@ -82,16 +82,12 @@ final class CoreVariables {
         VariableTable.registerBuiltin("is_args", x -> x.args() != null && !x.args().isEmpty() ? "?" : "");
         VariableTable.registerBuiltin("content_type", x -> x.requestHeaders().get(HttpHeaderNames.CONTENT_TYPE));
         VariableTable.registerBuiltin("content_length", CoreVariables::contentLength);
-        VariableTable.registerBuiltin("status", x -> x.status() == 0 ? "000" : String.format("%03d", x.status()));
+        VariableTable.registerBuiltin("status", x -> statusText(x.status()));
         VariableTable.registerBuiltin("body_bytes_sent", x -> Long.toString(x.bodyBytesSent()));
         VariableTable.registerBuiltin("bytes_sent", x -> Long.toString(x.bytesSent()));
         VariableTable.registerBuiltin("request_length", x -> Long.toString(x.requestLength()));
-        VariableTable.registerBuiltin("request_time", x -> String.format(Locale.ROOT, "%.3f",
-                Math.max(0, x.requestTimeSeconds())));
-        VariableTable.registerBuiltin("msec", x -> {
-            long now = System.currentTimeMillis();
-            return (now / 1000) + "." + String.format("%03d", now % 1000);
-        });
+        VariableTable.registerBuiltin("request_time", x -> seconds((long) (Math.max(0, x.requestTimeSeconds()) * 1000)));
+        VariableTable.registerBuiltin("msec", x -> seconds(System.currentTimeMillis()));
         VariableTable.registerBuiltin("time_local", x -> CachedTime.now().local);
         VariableTable.registerBuiltin("time_iso8601", x -> CachedTime.now().iso8601);
         VariableTable.registerBuiltin("connection", x -> Long.toString(x.connection().id()));
@@ -193,5 +189,29 @@ final class CoreVariables {
         } catch (Exception e) {
             return "localhost";
         }
+    }
+
+    /** $status's text for every three-digit code, made once: the access log asks for it per request. */
+    private static final String[] STATUS_TEXT = new String[1000];
+
+    static {
+        for (int i = 0; i < STATUS_TEXT.length; i++) {
+            STATUS_TEXT[i] = (i < 10 ? "00" : i < 100 ? "0" : "") + i;
+        }
+    }
+
+    /** nginx's "%03ui" of a status: "000" before one is set. */
+    public static String statusText(int status) {
+        return status >= 0 && status < STATUS_TEXT.length ? STATUS_TEXT[status] : Integer.toString(status);
+    }
+
+    /**
+     * Milliseconds as nginx prints its times ("%T.%03M": whole seconds, a dot, three digits of
+     * milliseconds, truncated rather than rounded), for $request_time, $msec and the
+     * $upstream_*_time variables.
+     */
+    public static String seconds(long millis) {
+        long ms = millis % 1000;
+        return (millis / 1000) + (ms < 10 ? ".00" : ms < 100 ? ".0" : ".") + ms;
     }
 }

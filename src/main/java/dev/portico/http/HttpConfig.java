@@ -15,10 +15,27 @@ import java.util.Map;
  */
 public final class HttpConfig {
 
+    /**
+     * Work a configuration does off the request path for as long as the server serves it
+     * (active health checks): started when the configuration goes live, stopped when a reload
+     * replaces it or the server stops.
+     */
+    public interface LiveTask {
+        /**
+         * Starts on the server's event loops. {@code replaced} is the task of the same class of
+         * the configuration this one replaces (already stopped), or null.
+         */
+        void start(io.netty.channel.EventLoopGroup loops, LiveTask replaced);
+
+        /** Stops: nothing of it acts after this returns. */
+        void stop();
+    }
+
     /** Collects handlers and filters while modules post-configure. */
     public static final class Registry {
         private final Map<Phase, List<PhaseHandler>> phases = new EnumMap<>(Phase.class);
         private final List<HeaderFilter> headerFilters = new ArrayList<>();
+        private final List<LiveTask> liveTasks = new ArrayList<>();
 
         public void add(Phase phase, PhaseHandler handler) {
             phases.computeIfAbsent(phase, p -> new ArrayList<>()).add(handler);
@@ -26,6 +43,10 @@ public final class HttpConfig {
 
         public void addHeaderFilter(HeaderFilter filter) {
             headerFilters.add(filter);
+        }
+
+        public void addLiveTask(LiveTask task) {
+            liveTasks.add(task);
         }
     }
 
@@ -38,6 +59,7 @@ public final class HttpConfig {
     private final PhaseHandler[][] phases;
     private final HeaderFilter[] headerFilters;
     private final int variableSlots;
+    private final List<LiveTask> liveTasks;
 
     HttpConfig(List<ListenSocket> sockets, ConfSet httpConf, Registry registry, int variableSlots) {
         this.sockets = Collections.unmodifiableList(sockets);
@@ -48,6 +70,12 @@ public final class HttpConfig {
         }
         this.headerFilters = registry.headerFilters.toArray(new HeaderFilter[0]);
         this.variableSlots = variableSlots;
+        this.liveTasks = List.copyOf(registry.liveTasks);
+    }
+
+    /** What this configuration runs while it is served ({@link LiveTask}). */
+    public List<LiveTask> liveTasks() {
+        return liveTasks;
     }
 
     public List<ListenSocket> sockets() {

@@ -15,6 +15,12 @@ public interface Http2Host {
     /** False once the server is shutting down: no new streams are started. */
     boolean accepting();
 
+    /** A stream's request began (stub_status counts it, and the connection as writing). */
+    void requestStarted();
+
+    /** No stream is open any more: the connection waits (stub_status). */
+    void idle();
+
     /** The connection has closed. */
     void closed();
 }

@@ -177,6 +177,7 @@ public final class Http2Session extends ChannelInboundHandlerAdapter implements 
 
     /** A stream's request began: keepalive_requests and keepalive_time end the connection after it. */
     void requestStarted() {
+        host.requestStarted();
         boolean tooOld = System.currentTimeMillis() - startMillis > defaultCore.keepaliveTime();
         if (defaultCore.keepaliveTimeout() == 0 || connection.requests() >= defaultCore.keepaliveRequests()
                 || tooOld || !host.accepting()) {
@@ -187,6 +188,7 @@ public final class Http2Session extends ChannelInboundHandlerAdapter implements 
     void streamClosed() {
         openStreams--;
         if (openStreams == 0) {
+            host.idle();
             idle();
         }
     }

@@ -3,6 +3,7 @@ package dev.portico.proxy;
 import dev.portico.balancer.UpstreamGroup;
 import dev.portico.http.BodySink;
 import dev.portico.http.BodySource;
+import dev.portico.http.CoreVariables;
 import dev.portico.http.HttpExchange;
 import dev.portico.http.RequestBodyConsumer;
 import dev.portico.http.RequestProcessor;
@@ -247,12 +248,9 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         }
         if (!f.isSuccess()) {
             String where = peer.isUnix() ? "connect() to " + peer.name() + " failed (" : "connect() failed (";
-            String errno = errno(f.cause());
-            // ngx_event_connect_peer: refusals and unreachable networks are errors, the rest
-            // (a missing socket file, no permission) critical.
-            LogLevel level = errno.startsWith("111:") || errno.startsWith("113:") || errno.startsWith("104:")
-                    || f.cause() instanceof java.nio.channels.ClosedChannelException ? LogLevel.ERROR : LogLevel.CRIT;
-            failTry(NextUpstream.ERROR, level, where + errno + ") while connecting to upstream");
+            String errno = connectErrno(f.cause());
+            failTry(NextUpstream.ERROR, connectFailureLevel(f.cause()), where + errno
+                    + ") while connecting to upstream");
             return;
         }
         disarm();
@@ -311,8 +309,18 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         }
     };
 
-    /** The errno text nginx prints for a failed connect. */
-    private static String errno(Throwable cause) {
+    /**
+     * ngx_event_connect_peer's level for a failed connect: refusals and unreachable networks
+     * are errors, the rest (a missing socket file, no permission) critical.
+     */
+    public static LogLevel connectFailureLevel(Throwable cause) {
+        String errno = connectErrno(cause);
+        return errno.startsWith("111:") || errno.startsWith("113:") || errno.startsWith("104:")
+                || cause instanceof java.nio.channels.ClosedChannelException ? LogLevel.ERROR : LogLevel.CRIT;
+    }
+
+    /** The errno text nginx prints for a failed connect ("111: Connection refused"). */
+    public static String connectErrno(Throwable cause) {
         String m = cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
         if (m.contains("Connection refused")) {
             return "111: Connection refused";
@@ -549,7 +557,8 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         }
     }
 
-    private static String errnoOfReset(Throwable cause) {
+    /** The errno text nginx prints for a failed send or receive ("104: Connection reset by peer"). */
+    public static String errnoOfReset(Throwable cause) {
         String m = String.valueOf(cause.getMessage());
         if (m.contains("reset")) {
             return "104: Connection reset by peer";
@@ -1038,7 +1047,6 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         if (at < 0) {
             return "-";
         }
-        long millis = (at - start) / 1_000_000;
-        return String.format(Locale.ROOT, "%d.%03d", millis / 1000, millis % 1000);
+        return CoreVariables.seconds((at - start) / 1_000_000);
     }
 }

@@ -1,5 +1,6 @@
 package dev.portico.server;
 
+import dev.portico.http.ConnectionCounters;
 import dev.portico.http.HttpConfig;
 import dev.portico.http.HttpConnection;
 import dev.portico.http.HttpCoreConf;
@@ -75,6 +76,8 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
     /** The far side of a connection that switched protocols (101); raw bytes go to it from then on. */
     private dev.portico.http.Tunnel tunnel;
     private State state = State.WAITING;
+    /** What stub_status counts this connection as doing (ConnectionCounters' states). */
+    private byte counted = ConnectionCounters.NONE;
 
     HttpConnectionHandler(HttpServer server, String listenKey) {
         this.server = server;
@@ -117,6 +120,9 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
     /** Called by the inspector in front of the decoder: the client sent something. */
     void bytesArrived(int n) {
         bytesSinceIdle = true;
+        if (counted == ConnectionCounters.WAITING) {
+            counted = server.counters().requestArriving(counted);
+        }
         if (current != null) {
             current.addRequestLength(n);
         } else {
@@ -137,6 +143,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
         this.http = server.currentHttp();
         this.connection = new HttpConnection(ctx.channel(), socket);
         server.connectionOpened(ctx.channel(), this);
+        counted = server.counters().opened();
         ServerNames names = socket.serverNames(localIfNeeded(socket));
         HttpServerConf conf = names.defaultServer().serverConf().get(HttpCoreModule.SERVER_CONF);
         schedule(conf.clientHeaderTimeout(), this::headerTimedOut);
@@ -192,8 +199,20 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
                     }
 
                     @Override
+                    public void requestStarted() {
+                        counted = server.counters().requestStarted(counted);
+                    }
+
+                    @Override
+                    public void idle() {
+                        counted = server.counters().requestFinished(counted);
+                    }
+
+                    @Override
                     public void closed() {
                         server.connectionClosed(connection.channel());
+                        server.counters().closed(counted);
+                        counted = ConnectionCounters.NONE;
                     }
                 }, ctx.name());
         server.connectionOpened(connection.channel(), new ServerConnection() {
@@ -242,6 +261,8 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
             current = null;
         }
         server.connectionClosed(ctx.channel());
+        server.counters().closed(counted);
+        counted = ConnectionCounters.NONE;
         ctx.fireChannelInactive();
     }
 
@@ -344,6 +365,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
 
     private void startRequest(HttpRequest request) {
         cancelTimer();
+        counted = server.counters().requestStarted(counted);
         continueSent = false;
         bodyPaused = false;
         http = server.currentHttp();
@@ -790,6 +812,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
     private void requestDone() {
         HttpExchange x = current;
         current = null;
+        counted = server.counters().requestFinished(counted);
         responded = false;
         bytesSinceIdle = false;
         if (inspector != null) {

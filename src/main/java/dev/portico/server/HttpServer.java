@@ -1,5 +1,6 @@
 package dev.portico.server;
 
+import dev.portico.http.ConnectionCounters;
 import dev.portico.http.HttpConfig;
 import dev.portico.http.HttpCoreModule;
 import dev.portico.http.HttpServerConf;
@@ -44,6 +45,7 @@ public final class HttpServer {
     private final Map<String, Channel> listeners = new LinkedHashMap<>();
     private final Map<Channel, ServerConnection> connections = new ConcurrentHashMap<>();
     private final AtomicInteger connectionCount = new AtomicInteger();
+    private final ConnectionCounters counters = new ConnectionCounters();
     private volatile HttpConfig http;
     private volatile Map<String, ListenSocket> sockets = Map.of();
     private volatile boolean accepting = true;
@@ -91,6 +93,7 @@ public final class HttpServer {
         }
         this.sockets = next;
         this.http = config;
+        startLiveTasks(config, null);
     }
 
     /** Applies a new configuration: binds new sockets first, so a failure leaves the old one serving. */
@@ -110,6 +113,11 @@ public final class HttpServer {
             }
             throw e;
         }
+        // The new configuration's checks start before it serves: a mandatory peer is never
+        // picked before its first check, a persistent one keeps the old verdict.
+        HttpConfig old = this.http;
+        stopLiveTasks(old);
+        startLiveTasks(config, old);
         this.sockets = next;
         this.http = config;
         for (String key : new ArrayList<>(listeners.keySet())) {
@@ -119,6 +127,32 @@ public final class HttpServer {
         }
         for (Map.Entry<Channel, ServerConnection> e : connections.entrySet()) {
             e.getKey().eventLoop().execute(e.getValue()::reloaded);
+        }
+    }
+
+    /** Starts what {@code config} runs while served; each gets the task of its class in {@code replaced}. */
+    private void startLiveTasks(HttpConfig config, HttpConfig replaced) {
+        if (config == null) {
+            return;
+        }
+        for (HttpConfig.LiveTask task : config.liveTasks()) {
+            HttpConfig.LiveTask previous = null;
+            if (replaced != null) {
+                for (HttpConfig.LiveTask r : replaced.liveTasks()) {
+                    if (r.getClass() == task.getClass()) {
+                        previous = r;
+                    }
+                }
+            }
+            task.start(group, previous);
+        }
+    }
+
+    private static void stopLiveTasks(HttpConfig config) {
+        if (config != null) {
+            for (HttpConfig.LiveTask task : config.liveTasks()) {
+                task.stop();
+            }
         }
     }
 
@@ -209,6 +243,7 @@ public final class HttpServer {
     }
 
     private void initConnection(Channel ch, String key) {
+        counters.accepted();
         if (connectionCount.incrementAndGet() > maxConnections) {
             connectionCount.decrementAndGet();
             ErrorLog.current().log(LogLevel.ALERT, maxConnections / Math.max(1, 1)
@@ -250,6 +285,11 @@ public final class HttpServer {
         return config;
     }
 
+    /** stub_status's counters of this server's connections. */
+    ConnectionCounters counters() {
+        return counters;
+    }
+
     ListenSocket socket(String key) {
         return sockets.get(key);
     }
@@ -284,6 +324,7 @@ public final class HttpServer {
     public void shutdownGracefully(long maxWaitMillis) {
         accepting = false;
         synchronized (this) {
+            stopLiveTasks(http);
             for (String key : new ArrayList<>(listeners.keySet())) {
                 closeListener(key);
             }
@@ -309,6 +350,7 @@ public final class HttpServer {
     public void stopNow() {
         accepting = false;
         synchronized (this) {
+            stopLiveTasks(http);
             for (String key : new ArrayList<>(listeners.keySet())) {
                 closeListener(key);
             }

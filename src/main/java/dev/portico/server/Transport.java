@@ -72,7 +72,23 @@ public final class Transport {
      */
     public static Class<? extends io.netty.channel.Channel> outgoingChannel(io.netty.channel.Channel sibling,
                                                                             boolean unix) {
-        boolean epollLoop = sibling instanceof io.netty.channel.unix.UnixChannel;
+        return outgoingChannel(sibling instanceof io.netty.channel.unix.UnixChannel, unix);
+    }
+
+    /**
+     * The class of an outgoing connection that runs on {@code loop}, one of the server's event
+     * loops, for work that has no client connection (active health checks).
+     */
+    public static Class<? extends io.netty.channel.Channel> outgoingChannel(io.netty.channel.EventLoop loop,
+                                                                            boolean unix) {
+        return outgoingChannel(isEpoll(loop), unix);
+    }
+
+    private static boolean isEpoll(io.netty.channel.EventLoop loop) {
+        return loop instanceof io.netty.channel.IoEventLoop io && io.isIoType(EpollIoHandler.class);
+    }
+
+    private static Class<? extends io.netty.channel.Channel> outgoingChannel(boolean epollLoop, boolean unix) {
         if (epollLoop) {
             return unix ? io.netty.channel.epoll.EpollDomainSocketChannel.class
                     : io.netty.channel.epoll.EpollSocketChannel.class;
@@ -85,6 +101,11 @@ public final class Transport {
     public static SocketAddress unixAddress(io.netty.channel.Channel sibling, String path) {
         return sibling instanceof io.netty.channel.unix.UnixChannel ? new DomainSocketAddress(path)
                 : UnixDomainSocketAddress.of(path);
+    }
+
+    /** A unix-socket path in the address form that {@link #outgoingChannel(io.netty.channel.EventLoop, boolean)} connects to. */
+    public static SocketAddress unixAddress(io.netty.channel.EventLoop loop, String path) {
+        return isEpoll(loop) ? new DomainSocketAddress(path) : UnixDomainSocketAddress.of(path);
     }
 
     /** The address in the form the chosen channel class binds. */

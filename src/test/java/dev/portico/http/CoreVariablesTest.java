@@ -108,4 +108,23 @@ class CoreVariablesTest {
             assertThat(Files.list(dir.resolve("tmp")).count()).isEqualTo(5);
         }
     }
+
+    @Test
+    void statusIsThreeDigitsAndZeroesBeforeOneIsSet() {
+        assertThat(CoreVariables.statusText(0)).isEqualTo("000");
+        assertThat(CoreVariables.statusText(7)).isEqualTo("007");
+        assertThat(CoreVariables.statusText(99)).isEqualTo("099");
+        assertThat(CoreVariables.statusText(200)).isEqualTo("200");
+        assertThat(CoreVariables.statusText(999)).isEqualTo("999");
+        assertThat(CoreVariables.statusText(1000)).isEqualTo("1000");
+    }
+
+    @Test
+    void timesAreSecondsAndTruncatedMillisecondsAsNginxPrintsThem() {
+        assertThat(CoreVariables.seconds(0)).isEqualTo("0.000");
+        assertThat(CoreVariables.seconds(5)).isEqualTo("0.005");
+        assertThat(CoreVariables.seconds(42)).isEqualTo("0.042");
+        assertThat(CoreVariables.seconds(1999)).isEqualTo("1.999");
+        assertThat(CoreVariables.seconds(1_700_000_000_123L)).isEqualTo("1700000000.123");
+    }
 }

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 /**
  * What the back-end servers of the e2e tests share: a child process started from
@@ -167,6 +168,44 @@ public abstract class UpstreamProcess implements AutoCloseable {
 
     public boolean isAlive() {
         return process.isAlive();
+    }
+
+    /**
+     * Kills the server as a crash would: SIGKILL, by pid, to the master and then to each of its
+     * workers (they hold the listening socket too, and would outlive a killed master), then
+     * waits until every one has ended, so that the address refuses connections. Nothing is
+     * closed gracefully; connections in progress are cut, and a unix socket's file stays behind
+     * as after a crash ({@link #close()} still removes it).
+     */
+    public void kill() {
+        List<ProcessHandle> workers = process.descendants().toList();
+        process.destroyForcibly();
+        workers.forEach(ProcessHandle::destroyForcibly);
+        long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
+        for (ProcessHandle h : Stream.concat(Stream.of(process.toHandle()), workers.stream()).toList()) {
+            while (!ended(h)) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError(name + " process " + h.pid() + " outlived SIGKILL");
+                }
+                sleep(20);
+            }
+        }
+    }
+
+    /**
+     * Gone, or a zombie: a killed worker is re-parented to the machine's first process,
+     * which may be slow to reap it, but a zombie holds no socket any more.
+     */
+    private static boolean ended(ProcessHandle h) {
+        if (!h.isAlive()) {
+            return true;
+        }
+        try {
+            String stat = Files.readString(Path.of("/proc/" + h.pid() + "/stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+        } catch (IOException e) {
+            return true; // no such process any more
+        }
     }
 
     /** TERM to the master, a wait of up to 15 s, then KILL to it and any process it left. */

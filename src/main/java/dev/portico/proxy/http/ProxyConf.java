@@ -16,8 +16,11 @@ import java.util.Set;
  */
 final class ProxyConf {
 
-    /** One header sent to the upstream; its value is rendered per request, empty means "not sent". */
-    record HeaderSetting(String name, dev.portico.http.Variable value) {
+    /**
+     * One header sent to the upstream; its value is rendered per request, empty means "not sent".
+     * {@code constant} is the value when it has no variables, else null.
+     */
+    record HeaderSetting(String name, dev.portico.http.Variable value, String constant) {
     }
 
     /** One proxy_redirect rule; {@link #DEFAULT} stands for "proxy_redirect default". */
@@ -57,10 +60,10 @@ final class ProxyConf {
         }
         // nginx's defaults come after the configured headers unless those name them.
         if (!names.contains("host")) {
-            all.add(new HeaderSetting("Host", ProxyModule::proxyHost));
+            all.add(new HeaderSetting("Host", ProxyModule::proxyHost, null));
         }
         if (!names.contains("connection")) {
-            all.add(new HeaderSetting("Connection", x -> "close"));
+            all.add(new HeaderSetting("Connection", x -> "close", "close"));
         }
         effectiveHeaders = List.copyOf(all);
         names.add("host");

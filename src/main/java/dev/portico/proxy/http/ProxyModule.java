@@ -3,6 +3,7 @@ package dev.portico.proxy.http;
 import static dev.portico.config.Contexts.HTTP_SERVER_LOCATION;
 
 import dev.portico.config.ConfKey;
+import dev.portico.config.ConfSet;
 import dev.portico.config.ConfigBuild;
 import dev.portico.config.ConfLevel;
 import dev.portico.config.ConfigException;
@@ -18,6 +19,7 @@ import dev.portico.http.HttpExchange;
 import dev.portico.http.Location;
 import dev.portico.http.Template;
 import dev.portico.http.VariableTable;
+import dev.portico.proxy.LocationPass;
 import dev.portico.proxy.PassGroups;
 import dev.portico.proxy.UpstreamDirectives;
 import dev.portico.proxy.UpstreamFamily;
@@ -200,6 +202,27 @@ public final class ProxyModule implements Module {
         return Flow.DONE;
     }
 
+    /** This location's own proxy_pass (not inherited), or null; for use once the configuration is merged. */
+    public static LocationPass locationPass(ConfSet location) {
+        ProxyConf conf = location.get(PROXY);
+        ProxyPass pass = conf.pass;
+        if (pass == null) {
+            return null;
+        }
+        String host = null;
+        for (ProxyConf.HeaderSetting s : conf.effectiveHeaders) {
+            if (s.name().equalsIgnoreCase("host")) {
+                host = s.constant();
+                break;
+            }
+        }
+        if (host == null || host.isEmpty()) {
+            host = pass.hasVariables() ? null : pass.proxyHost();
+        }
+        return new LocationPass("proxy_pass", pass.url(), pass.hasVariables() ? null : pass.group(),
+                conf.upstream.settings(), host, pass.where);
+    }
+
     // ---- other directives ----
 
     private static void setHeader(DirectiveCall c) throws ConfigException {
@@ -208,7 +231,8 @@ public final class ProxyModule implements Module {
             conf.setHeaders = new ArrayList<>();
         }
         Template value = Template.compile(c, 1);
-        conf.setHeaders.add(new ProxyConf.HeaderSetting(c.arg(0), value::render));
+        conf.setHeaders.add(new ProxyConf.HeaderSetting(c.arg(0), value::render,
+                value.isConstant() ? value.render(null) : null));
     }
 
     private static void redirect(DirectiveCall c) throws ConfigException {

@@ -4,6 +4,7 @@ import static dev.portico.config.Contexts.HTTP_SERVER_LOCATION;
 
 import dev.portico.balancer.UpstreamGroup;
 import dev.portico.config.ConfKey;
+import dev.portico.config.ConfSet;
 import dev.portico.config.ConfLevel;
 import dev.portico.config.ConfigBuild;
 import dev.portico.config.ConfigException;
@@ -18,6 +19,7 @@ import dev.portico.http.HttpCoreModule;
 import dev.portico.http.HttpExchange;
 import dev.portico.http.Template;
 import dev.portico.proxy.CacheDirectives;
+import dev.portico.proxy.LocationPass;
 import dev.portico.proxy.PassGroups;
 import dev.portico.proxy.UpstreamDirectives;
 import dev.portico.proxy.UpstreamFamily;
@@ -104,6 +106,20 @@ public final class UwsgiModule implements Module {
         for (UwsgiPass pass : pending) {
             pass.group = groups.atLoad(pass.address.host(), pass.address.port(), -1, pass.where, pass.sequence);
         }
+    }
+
+    /** This location's own uwsgi_pass (not inherited), or null; for use once the configuration is merged. */
+    public static LocationPass locationPass(ConfSet location) {
+        UwsgiConf conf = location.get(UWSGI);
+        UwsgiPass pass = conf.pass;
+        if (pass == null) {
+            return null;
+        }
+        UwsgiAddress a = pass.address;
+        String target = a == null ? pass.template.source()
+                : a.unix() ? "unix:" + a.host() : a.port() < 0 ? a.host() : a.host() + ":" + a.port();
+        return new LocationPass("uwsgi_pass", target, pass.template != null ? null : pass.group,
+                conf.upstream.settings(), null, pass.where);
     }
 
     private static Flow handle(HttpExchange x) {
