@@ -9,7 +9,6 @@ import dev.portico.http.HeaderNames;
 import dev.portico.http.HttpExchange;
 import dev.portico.http.HttpServerConf;
 import dev.portico.http.ListenSocket;
-import dev.portico.http.Phase;
 import dev.portico.http.RequestProcessor;
 import dev.portico.http.ResponseBody;
 import dev.portico.http.ResponseWriter;
@@ -180,52 +179,8 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
             ctx.pipeline().remove("h2-preface");
         }
         state = State.CLOSING;
-        String key = listenKey;
-        dev.portico.http2.Http2Session session = dev.portico.http2.Http2Session.start(ctx.channel(), connection,
-                new dev.portico.http2.Http2Host() {
-                    @Override
-                    public HttpConfig currentConfig() {
-                        return server.currentHttp();
-                    }
-
-                    @Override
-                    public ListenSocket currentSocket() {
-                        return server.socket(key);
-                    }
-
-                    @Override
-                    public boolean accepting() {
-                        return server.accepting();
-                    }
-
-                    @Override
-                    public void requestStarted() {
-                        counted = server.counters().requestStarted(counted);
-                    }
-
-                    @Override
-                    public void idle() {
-                        counted = server.counters().requestFinished(counted);
-                    }
-
-                    @Override
-                    public void closed() {
-                        server.connectionClosed(connection.channel());
-                        server.counters().closed(counted);
-                        counted = ConnectionCounters.NONE;
-                    }
-                }, ctx.name());
-        server.connectionOpened(connection.channel(), new ServerConnection() {
-            @Override
-            public void closeIfIdle() {
-                session.goAway();
-            }
-
-            @Override
-            public void reloaded() {
-                session.goAway();
-            }
-        });
+        Http2Handover.start(server, listenKey, connection, counted, ctx.name());
+        counted = ConnectionCounters.NONE; // counted by the HTTP/2 side from here
     }
 
     @Override
