@@ -463,6 +463,49 @@ class Http2Test {
     }
 
     @Test
+    void keepaliveRequestsAndKeepaliveTimeoutEndConnectionsWithGoAway() throws IOException {
+        try (TestPrefix own = TestPrefix.create()) {
+            Files.createDirectories(own.path("www"));
+            Files.writeString(own.path("www/index.html"), "ok\n");
+            own.config("""
+                    daemon off;
+                    error_log logs/error.log info;
+                    events { }
+                    http {
+                        keepalive_requests 3;
+                        keepalive_timeout 1s;
+                        server { listen 127.0.0.1:%%PORT%% http2; root www; }
+                    }
+                    """);
+            PorticoProcess small = PorticoProcess.start(own);
+            try {
+                try (H2Client c = new H2Client(own.port())) {
+                    // The third stream reaches keepalive_requests: it is answered, with a GOAWAY naming it.
+                    c.headers(1, H2Client.get("/index.html"), true).headers(3, H2Client.get("/index.html"), true)
+                            .headers(5, H2Client.get("/index.html"), true).flush();
+                    H2Client.Frame goAway = c.await(f -> f.type() == H2Client.GOAWAY, Duration.ofSeconds(10));
+                    assertThat(goAway.errorCode()).isZero();
+                    assertThat(goAway.lastStreamId()).isEqualTo(5);
+                    c.await(f -> f.type() == H2Client.HEADERS && f.streamId() == 5, Duration.ofSeconds(10));
+                    assertThat(c.closedByServer()).isTrue();
+                }
+                try (H2Client c = new H2Client(own.port())) {
+                    c.headers(1, H2Client.get("/index.html"), true).flush();
+                    c.await(f -> f.type() == H2Client.HEADERS && f.streamId() == 1, Duration.ofSeconds(10));
+                    // Idle past keepalive_timeout: GOAWAY, then the close.
+                    long start = System.nanoTime();
+                    H2Client.Frame goAway = c.await(f -> f.type() == H2Client.GOAWAY, Duration.ofSeconds(10));
+                    assertThat(goAway.errorCode()).isZero();
+                    assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThan(Duration.ofMillis(500));
+                    assertThat(c.closedByServer()).isTrue();
+                }
+            } finally {
+                small.close();
+            }
+        }
+    }
+
+    @Test
     void aGracefulStopSaysGoAwayAndFinishesTheOpenStream() throws IOException {
         try (TestPrefix own = TestPrefix.create()) {
             Files.createDirectories(own.path("www"));
