@@ -223,27 +223,37 @@ class Http2Test {
                 .contains("\"GET /vars HTTP/1.1\" 200 HTTP/1.1 \"\"");
     }
 
+    /** A random body of {@code mb} MiB, written to a file; its SHA-256 by the file's path. */
+    private Path randomFile(String name, int mb, long seed) throws IOException {
+        byte[] bytes = new byte[mb * 1024 * 1024];
+        new Random(seed).nextBytes(bytes);
+        Path file = prefix.path(name);
+        Files.write(file, bytes);
+        return file;
+    }
+
+    /** POST {@code file} to {@code location}upload and GET {@code location}big over h2: both intact. */
+    private void bodiesBothWays(String location, Path file, int mb) throws IOException {
+        CommandResult up = curlTls(location + "upload", "--data-binary", "@" + file);
+        assertThat(up.stdout()).as(location).contains("\"sha256\": \"" + sha256Of(file) + "\"").endsWith("2 200");
+        Path down = prefix.path("down.bin");
+        assertThat(curlTls(location + "big?mb=" + mb, "-o", down.toString()).stdout()).endsWith("2 200");
+        assertThat(sha256Of(down)).as(location).isEqualTo(FlaskApp.bigSha256(mb * 1024L * 1024));
+    }
+
     @Test
     void proxyPassStreamsLargeBodiesBothWaysOverH2() throws Exception {
-        byte[] upload = new byte[40 * 1024 * 1024];
-        new Random(11).nextBytes(upload);
-        Path file = prefix.path("upload.bin");
-        Files.write(file, upload);
-        String sha = sha256(upload);
-        for (String location : List.of("/g/", "/gs/")) {
-            CommandResult up = curlTls(location + "upload", "--data-binary", "@" + file);
-            assertThat(up.stdout()).as(location).contains("\"sha256\": \"" + sha + "\"").endsWith("2 200");
-            Path down = prefix.path("down.bin");
-            assertThat(curlTls(location + "big?mb=40", "-o", down.toString()).stdout()).endsWith("2 200");
-            assertThat(sha256Of(down)).as(location).isEqualTo(FlaskApp.bigSha256(40L * 1024 * 1024));
-        }
+        Path file = randomFile("upload.bin", 40, 11);
+        bodiesBothWays("/g/", file, 40);
+        bodiesBothWays("/gs/", file, 40); // proxy_request_buffering off, proxy_buffering off
         // Java's client sends a body of unknown length (no Content-Length) over h2.
+        byte[] upload = Files.readAllBytes(file);
         HttpClient client = javaClient();
         HttpResponse<String> r = client.send(HttpRequest.newBuilder(javaUri("/gs/upload"))
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(upload)))
                 .build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_2);
-        assertThat(r.body()).contains("\"length\": " + upload.length).contains("\"sha256\": \"" + sha + "\"");
+        assertThat(r.body()).contains("\"length\": " + upload.length).contains("\"sha256\": \"" + sha256(upload) + "\"");
         // Cookie fields are one Cookie header upstream, joined as nginx joins them.
         HttpResponse<String> echo = client.send(HttpRequest.newBuilder(javaUri("/g/echo"))
                 .header("Cookie", "a=1").header("Cookie", "b=2").build(), HttpResponse.BodyHandlers.ofString());
@@ -254,15 +264,7 @@ class Http2Test {
 
     @Test
     void uwsgiPassStreamsLargeBodiesBothWaysOverH2() throws IOException {
-        byte[] upload = new byte[30 * 1024 * 1024];
-        new Random(13).nextBytes(upload);
-        Path file = prefix.path("upload-u.bin");
-        Files.write(file, upload);
-        CommandResult up = curlTls("/u/upload", "--data-binary", "@" + file);
-        assertThat(up.stdout()).contains("\"sha256\": \"" + sha256(upload) + "\"").endsWith("2 200");
-        Path down = prefix.path("down-u.bin");
-        assertThat(curlTls("/u/big?mb=30", "-o", down.toString()).stdout()).endsWith("2 200");
-        assertThat(sha256Of(down)).isEqualTo(FlaskApp.bigSha256(30L * 1024 * 1024));
+        bodiesBothWays("/u/", randomFile("upload-u.bin", 30, 13), 30);
     }
 
     @Test
