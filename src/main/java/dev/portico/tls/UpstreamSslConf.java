@@ -48,6 +48,11 @@ public final class UpstreamSslConf {
     private SslContext context;
     private UpstreamTls tls;
 
+    /** The context in use, once {@link #tls()} built it (for tests: which levels share one). */
+    SslContext context() {
+        return owner().context;
+    }
+
     /** Fills what this level did not set from {@code parent} or nginx's defaults; {@code prefix} is "proxy" or "uwsgi". */
     public void merge(String prefix, UpstreamSslConf parent) {
         this.prefix = prefix;
@@ -113,7 +118,7 @@ public final class UpstreamSslConf {
         if (certificate != null) {
             if (certificateKey == null) {
                 throw new ConfigException("no \"" + prefix + "_ssl_certificate_key\" is defined for certificate \""
-                        + certificate.text() + "\"", null);
+                        + certificate.text() + "\"", certificate.where());
             }
             ServerContexts.CertifiedKey pair = ServerContexts.certifiedKey(certificate, certificateKey, passwords,
                     prefix + "_ssl_password_file");

@@ -8,6 +8,7 @@ import dev.portico.config.Directive;
 import dev.portico.config.Directive.Arity;
 import dev.portico.config.DirectiveCall;
 import dev.portico.config.Slots;
+import dev.portico.config.Values;
 import dev.portico.http.Template;
 import java.util.List;
 import java.util.function.BiConsumer;
@@ -51,8 +52,14 @@ public final class UpstreamSslDirectives {
                         (t, v) -> ssl.apply(t).serverName = v),
                 Slots.flag(p + "_verify", HTTP_SERVER_LOCATION, key, t -> ssl.apply(t).verify,
                         (t, v) -> ssl.apply(t).verify = v),
-                Slots.number(p + "_verify_depth", HTTP_SERVER_LOCATION, key, t -> ssl.apply(t).verifyDepth,
-                        (t, v) -> ssl.apply(t).verifyDepth = v),
+                Slots.slot(p + "_verify_depth", HTTP_SERVER_LOCATION, key, t -> ssl.apply(t).verifyDepth,
+                        (t, v) -> ssl.apply(t).verifyDepth = v, c -> {
+                            long n = Values.number(c.arg(0));
+                            if (n < 0 || n > Integer.MAX_VALUE) {
+                                throw c.error("\"" + c.name() + "\" directive invalid number");
+                            }
+                            return (int) n;
+                        }),
                 file(p + "_trusted_certificate", false, key, t -> ssl.apply(t).trustedCertificate,
                         (t, v) -> ssl.apply(t).trustedCertificate = v),
                 file(p + "_crl", false, key, t -> ssl.apply(t).crl, (t, v) -> ssl.apply(t).crl = v),
