@@ -6,6 +6,7 @@ import dev.portico.e2e.upstream.FlaskApp;
 import dev.portico.e2e.upstream.Gunicorn;
 import dev.portico.e2e.upstream.Json;
 import dev.portico.e2e.upstream.RawUpstream;
+import dev.portico.e2e.upstream.Uwsgi;
 import dev.portico.proxy.RawClient;
 import dev.portico.tls.TestCertificates;
 import java.io.IOException;
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.TestInstance;
  * CA, a wrong CA and a wrong name, with nginx's error-log lines; SNI only with
  * proxy_ssl_server_name on; a kept TLS connection serving the next requests; sessions resumed
  * on new connections unless proxy_ssl_session_reuse is off; an upstream that is not TLS, and
- * one silent through the handshake.
+ * one silent through the handshake; and uwsgi_pass suwsgi:// to uWSGI's --suwsgi-socket.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ProxySslTest {
@@ -107,6 +108,13 @@ class ProxySslTest {
                     location /not-tls/ {
                         proxy_pass https://127.0.0.1:%%PLAIN%%/;
                     }
+                    location /echo/suwsgi/ {
+                        uwsgi_pass suwsgi://127.0.0.1:%%SUWSGI%%;
+                        include uwsgi_params;
+                        uwsgi_ssl_verify on;
+                        uwsgi_ssl_trusted_certificate certs/root.pem;
+                        uwsgi_ssl_name upstream.test;
+                    }
                     location /silent/ {
                         proxy_pass https://127.0.0.1:%%SILENT%%/;
                         proxy_connect_timeout 1s;
@@ -154,6 +162,7 @@ class ProxySslTest {
     private TestPrefix prefix;
     private TestCertificates certs;
     private Gunicorn app;
+    private Uwsgi uwsgi;
     private TestPrefix nginxPrefix;
     private BalancingMethodsTest.NginxProcess nginx;
     private RawUpstream silent;
@@ -171,11 +180,17 @@ class ProxySslTest {
         Files.createDirectories(nginxPrefix.path("temp"));
         nginx = BalancingMethodsTest.NginxProcess.start(nginxPrefix, nginxPrefix.port());
         silent = RawUpstream.answering("");
+        int suwsgi = TestPrefix.freePort();
+        uwsgi = Uwsgi.startWithTls(prefix.path("uwsgi"), "127.0.0.1:" + TestPrefix.freePort(), 1, 2,
+                Duration.ofSeconds(30), "127.0.0.1:" + suwsgi, certs.path("upstream.test-fullchain.pem"),
+                certs.path("upstream.test.key"));
+        Files.copy(Portico.home().resolve("conf/uwsgi_params"), prefix.path("conf/uwsgi_params"));
         prefix.config(CONFIG.replace("%%APP%%", Integer.toString(app.port()))
                 .replace("%%NGINX%%", Integer.toString(nginxPrefix.port()))
                 .replace("%%SESSIONS%%", Integer.toString(nginxPrefix.port(2)))
                 .replace("%%PLAIN%%", Integer.toString(nginxPrefix.port(3)))
-                .replace("%%SILENT%%", Integer.toString(silent.port())));
+                .replace("%%SILENT%%", Integer.toString(silent.port()))
+                .replace("%%SUWSGI%%", Integer.toString(suwsgi)));
         server = PorticoProcess.start(prefix);
     }
 
@@ -184,7 +199,7 @@ class ProxySslTest {
         try {
             PorticoProcess.stop(server, prefix);
         } finally {
-            closeAll(app, nginx, silent, nginxPrefix);
+            closeAll(app, uwsgi, nginx, silent, nginxPrefix);
         }
     }
 
@@ -317,6 +332,13 @@ class ProxySslTest {
         assertThat(get("/silent/").status()).isEqualTo(504);
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
         server.awaitErrorLog("upstream timed out (110: Connection timed out) while SSL handshaking to upstream");
+    }
+
+    @Test
+    void uwsgiPassSuwsgiSpeaksUwsgiOverTls() throws Exception {
+        FlaskApp.Echo e = echo("/echo/suwsgi/x?y=1");
+        assertThat(e.uri()).isEqualTo("/echo/suwsgi/x?y=1");
+        assertThat(e.environ("REQUEST_METHOD")).isEqualTo("GET");
     }
 
     @Test
