@@ -1,6 +1,7 @@
 package dev.portico.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.portico.e2e.upstream.FlaskApp;
 import dev.portico.e2e.upstream.Gunicorn;
@@ -28,7 +29,8 @@ import org.junit.jupiter.api.TestInstance;
  * CA, a wrong CA and a wrong name, with nginx's error-log lines; SNI only with
  * proxy_ssl_server_name on; a kept TLS connection serving the next requests; sessions resumed
  * on new connections unless proxy_ssl_session_reuse is off; an upstream that is not TLS, and
- * one silent through the handshake; and uwsgi_pass suwsgi:// to uWSGI's --suwsgi-socket.
+ * one silent through the handshake; health checks of an https:// location; and uwsgi_pass
+ * suwsgi:// to uWSGI's --suwsgi-socket.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ProxySslTest {
@@ -45,6 +47,10 @@ class ProxySslTest {
                 upstream app_tls {
                     server 127.0.0.1:%%APP%%;
                     keepalive 4;
+                }
+                upstream checked_tls {
+                    server 127.0.0.1:%%APP%%;
+                    server 127.0.0.1:%%PLAIN%%;
                 }
 
                 server {
@@ -114,6 +120,12 @@ class ProxySslTest {
                         uwsgi_ssl_verify on;
                         uwsgi_ssl_trusted_certificate certs/root.pem;
                         uwsgi_ssl_name upstream.test;
+                    }
+                    location /checked/ {
+                        proxy_pass https://checked_tls/;
+                        proxy_ssl_verify on;
+                        proxy_ssl_name upstream.test;
+                        health_check interval=1s uri=/health;
                     }
                     location /silent/ {
                         proxy_pass https://127.0.0.1:%%SILENT%%/;
@@ -339,6 +351,18 @@ class ProxySslTest {
         FlaskApp.Echo e = echo("/echo/suwsgi/x?y=1");
         assertThat(e.uri()).isEqualTo("/echo/suwsgi/x?y=1");
         assertThat(e.environ("REQUEST_METHOD")).isEqualTo("GET");
+    }
+
+    @Test
+    void healthChecksOfAnHttpsLocationUseItsTls() throws Exception {
+        server.awaitErrorLog("peer is unhealthy while SSL handshaking to upstream, health check \"\" of peer"
+                + " 127.0.0.1:" + nginxPrefix.port(3) + " in upstream \"checked_tls\"");
+        await().atMost(Duration.ofSeconds(10)).until(() -> app.accessLog().contains("\"GET /health HTTP/1.1\" 200"));
+        assertThat(server.errorLog()).doesNotContain("peer is unhealthy while SSL handshaking to upstream, health"
+                + " check \"\" of peer 127.0.0.1:" + app.port());
+        for (int i = 0; i < 4; i++) {
+            assertThat(get("/checked/health").status()).as("only the TLS peer gets requests").isEqualTo(200);
+        }
     }
 
     @Test

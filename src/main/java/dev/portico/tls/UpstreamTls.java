@@ -56,6 +56,14 @@ public final class UpstreamTls {
         return new Target(withoutPort(n == null ? "" : n));
     }
 
+    /**
+     * The TLS of connections made outside requests (active health checks): *_ssl_name when it
+     * has no variables, else {@code host}.
+     */
+    public Target target(String host) {
+        return new Target(withoutPort(name != null && name.isConstant() ? name.render(null) : host));
+    }
+
     private static String withoutPort(String name) {
         int from = 0;
         if (name.startsWith("[")) {

@@ -227,7 +227,7 @@ public final class ProxyModule implements Module {
             host = pass.hasVariables() ? null : pass.proxyHost();
         }
         return new LocationPass("proxy_pass", pass.url(), pass.hasVariables() ? null : pass.group(),
-                conf.upstream.settings(), host, pass.where);
+                conf.upstream.settings(), host, pass.where, pass.https ? conf.tls.target(pass.sslName()) : null);
     }
 
     // ---- other directives ----

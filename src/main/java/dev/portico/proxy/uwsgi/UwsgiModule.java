@@ -118,7 +118,7 @@ public final class UwsgiModule implements Module {
         String target = a == null ? pass.template.source()
                 : a.unix() ? "unix:" + a.host() : a.port() < 0 ? a.host() : a.host() + ":" + a.port();
         return new LocationPass("uwsgi_pass", target, pass.template != null ? null : pass.group,
-                conf.upstream.settings(), null, pass.where);
+                conf.upstream.settings(), null, pass.where, pass.secure ? conf.tls.target(a.host()) : null);
     }
 
     private static Flow handle(HttpExchange x) {
