@@ -62,6 +62,11 @@ class ProxySslTest {
                     location /app/ {
                         proxy_pass https://127.0.0.1:%%APP%%/;
                     }
+                    location /streamed/ {
+                        proxy_pass https://127.0.0.1:%%APP%%/;
+                        proxy_request_buffering off;
+                        proxy_buffering off;
+                    }
                     location /kept/ {
                         proxy_pass https://app_tls/;
                         proxy_ssl_verify on;
@@ -247,21 +252,28 @@ class ProxySslTest {
 
     @Test
     void twentyMegabytesGoUpIntact() throws Exception {
-        try (RawClient c = new RawClient(server.port())) {
-            c.send("POST /app/upload HTTP/1.1\r\nHost: a\r\nConnection: close\r\nContent-Length: " + TWENTY_MB
-                    + "\r\n\r\n");
-            String digest = ProxyPassEndToEndTest.sendBody(c, false, TWENTY_MB);
-            RawClient.Response r = c.read(false);
-            assertThat(r.status()).as(r.text()).isEqualTo(200);
-            assertThat(Json.object(r.text())).containsEntry("length", TWENTY_MB).containsEntry("sha256", digest);
-        }
+        assertThat(upload("/app/upload", false)).isEqualTo(200);
         assertThat(server.errorLog()).as("spooled to a file, sent in pieces over TLS")
                 .contains("a client request body is buffered to a temporary file");
+        assertThat(upload("/streamed/upload", true)).as("chunked, streamed as it comes").isEqualTo(200);
+    }
+
+    /** POSTs 20 MB to {@code target}; fails unless the app got them intact; the status. */
+    private int upload(String target, boolean chunked) throws Exception {
+        try (RawClient c = new RawClient(server.port())) {
+            c.send("POST " + target + " HTTP/1.1\r\nHost: a\r\nConnection: close\r\n"
+                    + (chunked ? "Transfer-Encoding: chunked" : "Content-Length: " + TWENTY_MB) + "\r\n\r\n");
+            String digest = ProxyPassEndToEndTest.sendBody(c, chunked, TWENTY_MB);
+            RawClient.Response r = c.read(false);
+            assertThat(Json.object(r.text())).as(target).containsEntry("length", TWENTY_MB)
+                    .containsEntry("sha256", digest);
+            return r.status();
+        }
     }
 
     @Test
     void twentyMegabytesComeDownIntact() throws Exception {
-        for (String target : new String[] {"/app/big?mb=20", "/app/big?mb=20&chunked=1"}) {
+        for (String target : new String[] {"/app/big?mb=20", "/app/big?mb=20&chunked=1", "/streamed/big?mb=20"}) {
             RawClient.Response r = get(target);
             assertThat(r.status()).isEqualTo(200);
             assertThat(r.length()).as(target).isEqualTo(TWENTY_MB);

@@ -169,18 +169,7 @@ public final class SslModule implements Module {
         if (s.protocols != null) {
             throw c.duplicate();
         }
-        int mask = 0;
-        for (String word : c.args()) {
-            int bit = SslProtocols.bit(word);
-            if (bit == 0) {
-                throw c.error("invalid value \"" + word + "\"");
-            }
-            if ((mask & bit) != 0) {
-                c.warn("duplicate value \"" + word + "\"");
-            }
-            mask |= bit;
-        }
-        s.protocols = mask;
+        s.protocols = SslProtocols.add(c, 0);
         s.protocolsWhere = c.where();
     }
 

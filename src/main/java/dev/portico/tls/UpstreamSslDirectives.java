@@ -94,20 +94,9 @@ public final class UpstreamSslDirectives {
         });
     }
 
-    /** nginx's ngx_conf_set_bitmask_slot: any case, repeats add up, a repeated value is a warning. */
+    /** nginx's ngx_conf_set_bitmask_slot: repeats at one level add up. */
     private static void protocols(DirectiveCall c, UpstreamSslConf s) throws ConfigException {
-        int mask = s.protocols == null ? 0 : s.protocols;
-        for (String word : c.args()) {
-            int bit = SslProtocols.bit(word);
-            if (bit == 0) {
-                throw c.error("invalid value \"" + word + "\"");
-            }
-            if ((mask & bit) != 0) {
-                c.warn("duplicate value \"" + word + "\"");
-            }
-            mask |= bit;
-        }
-        s.protocols = mask;
+        s.protocols = SslProtocols.add(c, s.protocols == null ? 0 : s.protocols);
         s.protocolsWhere = c.where();
     }
 }
