@@ -69,6 +69,8 @@ class ProxySslTest {
                     }
                     location /kept/ {
                         proxy_pass https://app_tls/;
+                        proxy_set_header X-Proxy-Port $proxy_port;
+                        proxy_set_header Connection "";
                         proxy_ssl_verify on;
                         proxy_ssl_name upstream.test;
                     }
@@ -322,6 +324,9 @@ class ProxySslTest {
                 c.send("GET /kept/echo/" + i + " HTTP/1.1\r\nHost: a\r\n\r\n");
                 RawClient.Response r = c.read(false);
                 assertThat(r.status()).as(r.text()).isEqualTo(200);
+                FlaskApp.Echo e = FlaskApp.Echo.parse(r.text());
+                assertThat(e.header("Host")).as("$proxy_host: the block's name").isEqualTo("app_tls");
+                assertThat(e.header("X-Proxy-Port")).isEqualTo("443");
                 String connection = (String) Json.object(r.text()).get("connection");
                 assertThat(connection).isNotNull();
                 if (first == null) {
