@@ -81,7 +81,7 @@ public final class UpstreamTls {
 
         private Target(String name) {
             this.name = name;
-            this.key = new Key(context, name, verify);
+            this.key = new Key(context, name, check);
         }
 
         public String name() {
@@ -90,7 +90,8 @@ public final class UpstreamTls {
 
         /**
          * What a kept connection must have been made with to serve this request: the same
-         * context, name and verification. nginx reuses any TLS connection to the peer.
+         * context, name and verification (the same location's). nginx reuses any TLS connection
+         * to the peer.
          */
         public Object key() {
             return key;
@@ -136,7 +137,8 @@ public final class UpstreamTls {
         }
     }
 
-    private record Key(SslContext context, String name, boolean verify) {
+    /** A kept connection's TLS: its context, its name, and the checks it passed (none without *_ssl_verify). */
+    private record Key(SslContext context, String name, UpstreamCertificateCheck check) {
     }
 
     /** A name SNI may carry: not empty, not an IP address (RFC 6066), one the TLS library takes. */
