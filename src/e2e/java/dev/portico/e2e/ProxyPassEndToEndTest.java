@@ -181,10 +181,15 @@ class ProxyPassEndToEndTest {
 
     /** A 100 MB request body from a seeded generator, sent as it is made; returns its SHA-256. */
     static String sendBody(RawClient c, boolean chunked) throws Exception {
+        return sendBody(c, chunked, HUNDRED_MB);
+    }
+
+    /** {@code size} bytes (whole MiBs) of request body from a seeded generator, sent as made; their SHA-256. */
+    static String sendBody(RawClient c, boolean chunked, long size) throws Exception {
         MessageDigest sha = MessageDigest.getInstance("SHA-256");
         Random random = new Random(100);
         byte[] piece = new byte[1 << 20];
-        for (long sent = 0; sent < HUNDRED_MB; sent += piece.length) {
+        for (long sent = 0; sent < size; sent += piece.length) {
             random.nextBytes(piece);
             sha.update(piece);
             if (chunked) {

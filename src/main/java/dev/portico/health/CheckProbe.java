@@ -7,6 +7,7 @@ import dev.portico.proxy.UpstreamResponseDecoder;
 import dev.portico.proxy.UpstreamSettings;
 import dev.portico.proxy.uwsgi.UwsgiResponseDecoder;
 import dev.portico.server.Transport;
+import dev.portico.tls.UpstreamTls;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -21,6 +22,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.ByteArrayOutputStream;
@@ -30,7 +32,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One check of one peer: a connection of its own on the check's event loop, the request
+ * One check of one peer: a connection of its own on the check's event loop (over TLS with the
+ * location's proxy_ssl_* settings for an https:// pass), the request
  * ({@code GET uri} over HTTP/1.1 or as a uwsgi packet), the response read with the engine's
  * decoders (so that what a request would refuse fails the check in the same words), the
  * location's connect and read timeouts, and the match's verdict. Failures to connect, send or
@@ -40,6 +43,7 @@ import java.util.concurrent.TimeUnit;
 final class CheckProbe extends ChannelInboundHandlerAdapter {
 
     private static final String CONNECTING = "connecting to upstream";
+    private static final String HANDSHAKING = "SSL handshaking to upstream";
     private static final String SENDING = "sending request to upstream";
     private static final String READING_HEAD = "reading response header from upstream";
     private static final String READING_BODY = "reading upstream";
@@ -56,6 +60,10 @@ final class CheckProbe extends ChannelInboundHandlerAdapter {
     /** A 1xx head was read: its (empty) end is skipped, the real head follows. */
     private boolean interim;
     private ByteArrayOutputStream body;
+    /** The TLS handshake of an https:// (or suwsgi://) check runs; a read error meanwhile is kept for its line. */
+    private boolean handshaking;
+    private Throwable handshakeReadError;
+    private long connectDeadline;
 
     CheckProbe(PeerCheck check) {
         this.check = check;
@@ -76,6 +84,13 @@ final class CheckProbe extends ChannelInboundHandlerAdapter {
                 .handler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        UpstreamTls.Target tls = check.target.pass.tls();
+                        if (tls != null) {
+                            InetSocketAddress inet = address instanceof InetSocketAddress i ? i : null;
+                            ch.pipeline().addLast("tls", tls.newHandler(ch.alloc(),
+                                    inet == null ? peer.unixPath() : inet.getAddress().getHostAddress(),
+                                    inet == null ? 0 : inet.getPort()));
+                        }
                         ch.pipeline().addLast("response", uwsgi ? new UwsgiResponseDecoder(settings.bufferSize())
                                 : new UpstreamResponseDecoder(settings.bufferSize()));
                         ch.pipeline().addLast("check", CheckProbe.this);
@@ -84,6 +99,7 @@ final class CheckProbe extends ChannelInboundHandlerAdapter {
         if (!unix) {
             b.option(ChannelOption.TCP_NODELAY, true);
         }
+        connectDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.connectTimeout());
         arm(settings.connectTimeout(), "upstream timed out (110: Connection timed out) while " + CONNECTING,
                 CONNECTING);
         ChannelFuture f = b.connect(address);
@@ -103,6 +119,33 @@ final class CheckProbe extends ChannelInboundHandlerAdapter {
                     + ") while " + CONNECTING, CONNECTING);
             return;
         }
+        SslHandler tls = channel.pipeline().get(SslHandler.class);
+        if (tls != null) {
+            // As a request's connection: the handshake, then its checks, within the connect timeout.
+            handshaking = true;
+            arm(Math.max(0, TimeUnit.NANOSECONDS.toMillis(connectDeadline - System.nanoTime())),
+                    "upstream timed out (110: Connection timed out) while " + HANDSHAKING, HANDSHAKING);
+            tls.handshakeFuture().addListener(h -> loop.execute(() -> handshaken(tls, h)));
+            return;
+        }
+        sendRequest();
+    }
+
+    private void handshaken(SslHandler tls, io.netty.util.concurrent.Future<?> h) {
+        if (done) {
+            return;
+        }
+        handshaking = false;
+        String failure = h.isSuccess() ? check.target.pass.tls().failure(tls)
+                : UpstreamTls.handshakeFailure(h.cause(), handshakeReadError);
+        if (failure != null) {
+            fail(LogLevel.ERROR, failure + " while " + HANDSHAKING, HANDSHAKING);
+            return;
+        }
+        sendRequest();
+    }
+
+    private void sendRequest() {
         ByteBuf request = check.target.request(channel.alloc(), check.peer.peer, check.target.check.port());
         channel.writeAndFlush(request).addListener(w -> {
             if (!w.isSuccess() && !done) {
@@ -188,7 +231,7 @@ final class CheckProbe extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (!done) {
+        if (!done && !handshaking) {
             fail(LogLevel.ERROR, "upstream prematurely closed connection while "
                     + (status < 0 ? READING_HEAD : READING_BODY), status < 0 ? READING_HEAD : READING_BODY);
         }
@@ -197,6 +240,13 @@ final class CheckProbe extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (done) {
+            return;
+        }
+        if (handshaking) {
+            // The handshake's end reports it.
+            if (cause instanceof java.io.IOException && handshakeReadError == null) {
+                handshakeReadError = cause;
+            }
             return;
         }
         String stage = status < 0 ? READING_HEAD : READING_BODY;

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -29,7 +31,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>An idle connection has no protocol handlers: they are removed when it is
  * kept (bytes the decoder still held come out then, and close it) and put back
- * by the next request. It closes when the upstream closes it or sends anything,
+ * by the next request. A TLS connection keeps its TLS handler, and serves only
+ * requests with the same TLS settings and name. It closes when the upstream closes it or sends anything,
  * after keepalive_timeout; it is not kept after keepalive_requests requests or
  * once older than keepalive_time.
  */
@@ -51,6 +54,7 @@ public final class KeepalivePool {
     }
 
     private static final AttributeKey<Usage> USAGE = AttributeKey.valueOf(KeepalivePool.class, "usage");
+    private static final AttributeKey<Object> TLS_KEY = AttributeKey.valueOf(KeepalivePool.class, "tls");
     private static final String IDLE = "keepalive-idle";
 
     private final Settings settings;
@@ -71,18 +75,30 @@ public final class KeepalivePool {
         usage.requests++;
     }
 
+    /** A TLS connection made with {@code key} ({@link dev.portico.tls.UpstreamTls.Target#key()}). */
+    static void markTls(Channel channel, Object key) {
+        channel.attr(TLS_KEY).set(key);
+    }
+
+    /** A plain connection to {@code peer}, as {@link #take(EventLoop, Peer, Object)}. */
+    Channel take(EventLoop loop, Peer peer) {
+        return take(loop, peer, null);
+    }
+
     /**
      * An idle connection to {@code peer} on {@code loop}, most recently kept
-     * first, taken out of the cache with its idle watch removed; or null.
+     * first, taken out of the cache with its idle watch removed; or null. A
+     * TLS connection serves only requests whose {@code tlsKey} it was made
+     * with (null: a plain connection).
      */
-    Channel take(EventLoop loop, Peer peer) {
+    Channel take(EventLoop loop, Peer peer, Object tlsKey) {
         ArrayDeque<Idle> cache = loops.get(loop);
         if (cache == null) {
             return null;
         }
         for (Iterator<Idle> it = cache.iterator(); it.hasNext(); ) {
             Idle idle = it.next();
-            if (!idle.peer.equals(peer)) {
+            if (!idle.peer.equals(peer) || !Objects.equals(idle.channel.attr(TLS_KEY).get(), tlsKey)) {
                 continue;
             }
             it.remove();
@@ -120,10 +136,10 @@ public final class KeepalivePool {
         pipeline.addLast(IDLE, idle);
         List<ChannelHandler> handlers = new ArrayList<>(pipeline.toMap().values());
         // Last first: a decoder hands what it still holds to the next handler as it goes, which
-        // must be the idle watch by then.
+        // must be the idle watch by then. TLS stays: the connection's session goes on.
         for (int i = handlers.size() - 1; i >= 0; i--) {
             ChannelHandler h = handlers.get(i);
-            if (h != idle && pipeline.context(h) != null) {
+            if (h != idle && !(h instanceof SslHandler) && pipeline.context(h) != null) {
                 pipeline.remove(h);
             }
         }

@@ -5,7 +5,10 @@ import dev.portico.http.HttpExchange;
 import dev.portico.http.RequestProcessor;
 import dev.portico.log.LogLevel;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.DefaultFileRegion;
+import io.netty.handler.stream.ChunkedInput;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -78,12 +81,16 @@ final class RequestBodySpool {
     }
 
     /**
-     * The whole body for one try: a view of the memory, or a region of the
-     * file that leaves the file open for a later try.
+     * The whole body for one try: a view of the memory, or the file, left open
+     * for a later try: a region of it (sendfile) when {@code fileRegion}, else
+     * pieces read from it for a ChunkedWriteHandler (TLS cannot send a region).
      */
-    Object content(UpstreamProtocol protocol) {
+    Object content(UpstreamProtocol protocol, boolean fileRegion) {
         if (file == null) {
             return protocol.encodeBodyPart(memory.retainedDuplicate());
+        }
+        if (!fileRegion) {
+            return new FilePieces(protocol, file, size);
         }
         return new DefaultFileRegion(file, 0, size) {
             @Override
@@ -91,6 +98,69 @@ final class RequestBodySpool {
                 // The spool owns the file; a retry sends it again.
             }
         };
+    }
+
+    /** The spooled file in pieces of {@link #PIECE} bytes, each as the protocol's body part. */
+    private static final class FilePieces implements ChunkedInput<Object> {
+        private static final int PIECE = 64 * 1024;
+        private final UpstreamProtocol protocol;
+        private final FileChannel file;
+        private final long size;
+        private long at;
+
+        FilePieces(UpstreamProtocol protocol, FileChannel file, long size) {
+            this.protocol = protocol;
+            this.file = file;
+            this.size = size;
+        }
+
+        @Override
+        public boolean isEndOfInput() {
+            return at >= size;
+        }
+
+        @Override
+        public void close() {
+            // The spool owns the file; a retry sends it again.
+        }
+
+        @Override
+        @Deprecated
+        public Object readChunk(ChannelHandlerContext ctx) throws IOException {
+            return readChunk(ctx.alloc());
+        }
+
+        @Override
+        public Object readChunk(ByteBufAllocator allocator) throws IOException {
+            if (isEndOfInput()) {
+                return null;
+            }
+            int n = (int) Math.min(PIECE, size - at);
+            ByteBuf piece = allocator.buffer(n);
+            try {
+                while (piece.writableBytes() > 0) {
+                    int read = piece.writeBytes(file, at + piece.writerIndex(), piece.writableBytes());
+                    if (read < 0) {
+                        throw new IOException("the temporary file of the request body ended early");
+                    }
+                }
+                at += n;
+                return protocol.encodeBodyPart(piece);
+            } catch (IOException e) {
+                piece.release();
+                throw e;
+            }
+        }
+
+        @Override
+        public long length() {
+            return size;
+        }
+
+        @Override
+        public long progress() {
+            return at;
+        }
     }
 
     void discard() {

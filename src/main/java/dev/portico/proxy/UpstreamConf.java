@@ -2,6 +2,8 @@ package dev.portico.proxy;
 
 import dev.portico.config.ConfigException;
 import dev.portico.config.syntax.SourceLocation;
+import dev.portico.tls.UpstreamSslConf;
+import dev.portico.tls.UpstreamTls;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -14,7 +16,8 @@ import java.util.Set;
  * The location-level settings every upstream module has, as nginx's modules fill their
  * ngx_http_upstream_conf_t: timeouts, buffers, headers hidden, passed and ignored,
  * next_upstream, intercept_errors, request and response buffering, the temporary folder,
- * socket keepalive, and whether the request's headers and body are passed. A protocol module
+ * socket keepalive, whether the request's headers and body are passed, and TLS to the upstream
+ * ({@link UpstreamSslConf}). A protocol module
  * (proxy, uwsgi) holds one in its own configuration object, declares its directives with
  * {@link UpstreamDirectives} and merges it with {@link #merge}; null means "not set at this
  * level". The merged values are {@link #settings()}.
@@ -46,6 +49,8 @@ public final class UpstreamConf {
     Boolean socketKeepalive;
     Path tempPath;
     Long maxTempFileSize;
+    /** *_ssl_*: TLS to the upstream, for a *_pass that may use it. */
+    final UpstreamSslConf ssl = new UpstreamSslConf();
 
     private UpstreamSettings settings;
 
@@ -79,6 +84,7 @@ public final class UpstreamConf {
         socketKeepalive = pick(socketKeepalive, parent.socketKeepalive, false);
         tempPath = pick(tempPath, parent.tempPath, null);
         maxTempFileSize = pick(maxTempFileSize, parent.maxTempFileSize, 1024L * 1024 * 1024);
+        ssl.merge(family.prefix(), parent.ssl);
         checkBuffers(family.prefix());
         Set<String> hidden = new LinkedHashSet<>(family.hiddenByDefault());
         for (String h : hideHeaders) {
@@ -138,6 +144,14 @@ public final class UpstreamConf {
     /** The merged settings, for the engine; null before {@link #merge}. */
     public UpstreamSettings settings() {
         return settings;
+    }
+
+    /**
+     * TLS to the upstream with this level's *_ssl_* settings, for a *_pass that may use it
+     * (https://, suwsgi://, or with variables); built on first use, with nginx's errors.
+     */
+    public UpstreamTls tls() throws ConfigException {
+        return ssl.tls();
     }
 
     /** *_buffer_size, merged: the largest response head accepted. */

@@ -10,6 +10,7 @@ import dev.portico.config.DirectiveCall;
 import dev.portico.config.Slots;
 import dev.portico.config.Values;
 import dev.portico.http.TempPaths;
+import dev.portico.tls.UpstreamSslDirectives;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -25,7 +26,8 @@ import java.util.function.Function;
  * *_pass_request_headers and _body, *_hide_header, *_pass_header, *_ignore_headers,
  * *_buffering, *_buffer_size, *_buffers, *_busy_buffers_size, *_request_buffering,
  * *_intercept_errors, *_next_upstream (+ _tries, _timeout), *_socket_keepalive,
- * *_temp_path and *_max_temp_file_size.
+ * *_temp_path and *_max_temp_file_size; and the *_ssl_* directives of TLS to the upstream
+ * ({@link UpstreamSslDirectives}).
  */
 public final class UpstreamDirectives {
 
@@ -87,6 +89,7 @@ public final class UpstreamDirectives {
             }
             u.maxTempFileSize = c.size(0);
         });
+        d.directives.addAll(UpstreamSslDirectives.of(family.prefix(), key, t -> upstream.apply(t).ssl));
         return List.copyOf(d.directives);
     }
 

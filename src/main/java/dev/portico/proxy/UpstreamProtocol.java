@@ -15,8 +15,8 @@ import io.netty.handler.codec.http.HttpHeaders;
  */
 public interface UpstreamProtocol {
 
-    /** "http" for proxy_pass: the scheme shown in the error log's upstream: "…". */
-    String scheme();
+    /** "http" (or "https" over TLS) for proxy_pass: the scheme shown in the error log's upstream: "…". */
+    String scheme(boolean tls);
 
     /** Installs the protocol's encoder and response decoder on a new upstream connection. */
     void initChannel(ChannelPipeline pipeline);

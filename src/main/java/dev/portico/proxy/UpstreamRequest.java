@@ -10,6 +10,7 @@ import dev.portico.http.RequestProcessor;
 import dev.portico.http.ResponseBody;
 import dev.portico.log.LogLevel;
 import dev.portico.server.Transport;
+import dev.portico.tls.UpstreamTls;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -19,6 +20,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
@@ -28,6 +30,8 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.SocketAddress;
@@ -53,7 +57,10 @@ import java.util.concurrent.TimeUnit;
  */
 public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
 
-    private enum Stage { CONNECTING, SENDING, READING_HEAD, READING_BODY, UPGRADED, DONE }
+    private enum Stage { CONNECTING, HANDSHAKING, SENDING, READING_HEAD, READING_BODY, UPGRADED, DONE }
+
+    /** The TLS handler's name in an upstream connection's pipeline; it stays while the connection is kept. */
+    private static final String TLS = "tls";
 
     private final HttpExchange x;
     private final UpstreamProtocol protocol;
@@ -68,6 +75,10 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
     private final java.util.List<String> triedNames = new java.util.ArrayList<>(1);
     private final java.util.List<TryRecord> earlierTries = new java.util.ArrayList<>(1);
     private final UpstreamSettings settings;
+    /** TLS on the upstream connections (proxy_pass https://), or null. */
+    private final UpstreamTls.Target tls;
+    /** A read error seen while the TLS handshake ran: the handshake's failure is logged with its errno. */
+    private Throwable handshakeReadError;
     private final Channel client;
     private long bodyLength;
     /** The whole request body, read before connecting (a buffered body), or null when it streams or is absent. */
@@ -112,8 +123,9 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
     private HttpHeaders upstreamHeaders;
 
     private UpstreamRequest(HttpExchange x, UpstreamProtocol protocol, UpstreamGroup group,
-                            UpstreamSettings settings) {
+                            UpstreamSettings settings, UpstreamTls.Target tls) {
         this.x = x;
+        this.tls = tls;
         this.protocol = protocol;
         this.group = group;
         this.tries = group.newTries(x);
@@ -135,10 +147,13 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         return HttpUtil.getContentLength(x.request(), 0L);
     }
 
-    /** Starts proxying {@code x} to a peer of {@code group}; the request's response comes later. */
+    /**
+     * Starts proxying {@code x} to a peer of {@code group}, over TLS when {@code tls} is not
+     * null; the request's response comes later.
+     */
     public static void start(HttpExchange x, UpstreamProtocol protocol, UpstreamGroup group,
-                             UpstreamSettings settings) {
-        UpstreamRequest u = new UpstreamRequest(x, protocol, group, settings);
+                             UpstreamSettings settings, UpstreamTls.Target tls) {
+        UpstreamRequest u = new UpstreamRequest(x, protocol, group, settings, tls);
         x.setUpstream(u);
         x.addCleanup(u::close);
         if (u.bodyLength != 0 && x.readRequestBody() instanceof RequestBodySpool read) {
@@ -180,17 +195,18 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         }
         peer = current.peer;
         triedNames.add(peer.name());
-        Channel cached = keepalive == null ? null : keepalive.take(client.eventLoop(), peer);
+        Channel cached = keepalive == null ? null
+                : keepalive.take(client.eventLoop(), peer, tls == null ? null : tls.key());
         if (cached != null) {
             reused = true;
             upstream = cached;
-            protocol.initChannel(cached.pipeline());
-            cached.pipeline().addLast("upstream", new Inbound());
+            addHandlers(cached.pipeline());
             KeepalivePool.countRequest(cached);
             sendRequest();
             return;
         }
         boolean unix = peer.isUnix();
+        Peer target = peer;
         Bootstrap b = new Bootstrap()
                 .group(client.eventLoop())
                 .channel(Transport.outgoingChannel(client, unix))
@@ -198,8 +214,11 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
                 .handler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        protocol.initChannel(ch.pipeline());
-                        ch.pipeline().addLast("upstream", new Inbound());
+                        if (tls != null) {
+                            ch.pipeline().addLast(TLS, newTlsHandler(ch, target));
+                            KeepalivePool.markTls(ch, tls.key());
+                        }
+                        addHandlers(ch.pipeline());
                     }
                 });
         if (!unix) {
@@ -210,10 +229,31 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         }
         SocketAddress address = unix ? Transport.unixAddress(client, peer.unixPath()) : peer.inet();
         arm(settings.connectTimeout(), () -> failTry(NextUpstream.TIMEOUT,
-                "upstream timed out (110: Connection timed out) while connecting to upstream"));
+                "upstream timed out (110: Connection timed out) while " + action()));
         ChannelFuture f = b.connect(address);
         upstream = f.channel();
         f.addListener(done -> connected(f));
+    }
+
+    /**
+     * The handlers behind TLS, on a new or a kept connection: the protocol's codec; over TLS a
+     * request body in a temporary file goes in chunks (TLS cannot send a file region); then the
+     * engine's own.
+     */
+    private void addHandlers(ChannelPipeline pipeline) {
+        protocol.initChannel(pipeline);
+        if (tls != null) {
+            pipeline.addLast("file-chunks", new ChunkedWriteHandler());
+        }
+        pipeline.addLast("upstream", new Inbound());
+    }
+
+    /** The TLS handler of a new connection, keyed for session reuse by the peer's address. */
+    private SslHandler newTlsHandler(Channel ch, Peer target) {
+        if (target.isUnix()) {
+            return tls.newHandler(ch.alloc(), target.unixPath(), 0);
+        }
+        return tls.newHandler(ch.alloc(), target.inet().getAddress().getHostAddress(), target.inet().getPort());
     }
 
     /**
@@ -253,8 +293,35 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
                     + ") while connecting to upstream");
             return;
         }
-        disarm();
         KeepalivePool.countRequest(upstream);
+        if (tls != null) {
+            // As nginx: the handshake runs within what is left of proxy_connect_timeout.
+            stage = Stage.HANDSHAKING;
+            Channel ch = upstream;
+            ch.pipeline().get(SslHandler.class).handshakeFuture().addListener(done ->
+                    ch.eventLoop().execute(() -> handshaken(ch, done)));
+            return;
+        }
+        disarm();
+        sendRequest();
+    }
+
+    /**
+     * The TLS handshake ended (ngx_http_upstream_ssl_handshake): a failed one, or a certificate
+     * that *_ssl_verify refuses, fails the try as an error; otherwise the request goes out.
+     * Run after the handler that reported it, so that a read error it saw is known.
+     */
+    private void handshaken(Channel ch, io.netty.util.concurrent.Future<?> done) {
+        if (ch != upstream || stage != Stage.HANDSHAKING) {
+            return;
+        }
+        String failure = done.isSuccess() ? tls.failure(ch.pipeline().get(SslHandler.class))
+                : UpstreamTls.handshakeFailure(done.cause(), handshakeReadError);
+        if (failure != null) {
+            failTry(NextUpstream.ERROR, failure + " while SSL handshaking to upstream");
+            return;
+        }
+        disarm();
         sendRequest();
     }
 
@@ -271,7 +338,7 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
             return;
         }
         if (spool != null) {
-            upstream.write(spool.content(protocol)).addListener(writeFailure);
+            upstream.write(spool.content(protocol, tls == null)).addListener(writeFailure);
             requestSent();
             return;
         }
@@ -373,7 +440,7 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
             }
             return;
         }
-        if (stage == Stage.CONNECTING) {
+        if (stage == Stage.CONNECTING || stage == Stage.HANDSHAKING) {
             pendingBody.add(data);
             requestBodyEnded = last;
             return;
@@ -546,6 +613,13 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
                 return;
             }
             boolean io = cause instanceof java.io.IOException;
+            if (stage == Stage.HANDSHAKING) {
+                // The handshake's end reports it; a TLS error also arrives here, wrapped.
+                if (io && handshakeReadError == null) {
+                    handshakeReadError = cause;
+                }
+                return;
+            }
             String what = io ? "recv() failed (" + errnoOfReset(cause) + ")"
                     : "upstream sent invalid response (" + cause.getMessage() + ")";
             if (stage == Stage.READING_BODY) {
@@ -847,6 +921,7 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         upstreamHeaders = null;
         informational = false;
         reused = false;
+        handshakeReadError = null;
         requestStarted = false;
         requestWritten = false;
         reusableHead = false;
@@ -874,6 +949,7 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
     private String action() {
         return switch (stage) {
             case CONNECTING -> "connecting to upstream";
+            case HANDSHAKING -> "SSL handshaking to upstream";
             case SENDING -> "sending request to upstream";
             case READING_HEAD -> "reading response header from upstream";
             default -> "reading upstream";
@@ -980,13 +1056,13 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
     /** The upstream as nginx's error log shows it: "http://127.0.0.1:8000/path", "http://unix:/s.sock:/path". */
     private String upstreamUrl() {
         if (peer == null) {
-            return protocol.scheme() + "://" + group.name() + protocol.requestTarget(x);
+            return protocol.scheme(tls != null) + "://" + group.name() + protocol.requestTarget(x);
         }
         return upstreamUrl(peer);
     }
 
     private String upstreamUrl(Peer p) {
-        return protocol.scheme() + "://" + p.name() + (p.isUnix() ? ":" : "") + protocol.requestTarget(x);
+        return protocol.scheme(tls != null) + "://" + p.name() + (p.isUnix() ? ":" : "") + protocol.requestTarget(x);
     }
 
     // ---- what the $upstream_* variables show ----

@@ -113,10 +113,11 @@ final class ClientCertificates {
             params.addCertStore(CertStore.getInstance("Collection", new CollectionCertStoreParameters(pool)));
             PKIXCertPathBuilderResult result =
                     (PKIXCertPathBuilderResult) CertPathBuilder.getInstance("PKIX").build(params);
-            // ssl_verify_depth counts the client's certificate as 0 and each CA above it: the path may hold
-            // depth - 1 certificates between the client's and the trusted CA.
+            // OpenSSL's verify depth counts neither the client's certificate nor the trust anchor:
+            // depth N allows N intermediate CAs between them (nginx 1.22.1: the default 1 accepts a
+            // client certificate issued by one intermediate under the ssl_client_certificate root).
             int between = result.getCertPath().getCertificates().size() - 1;
-            if (between > Math.max(depth - 1, 0)) {
+            if (between > depth) {
                 return new Result(22, "certificate chain too long");
             }
             return Result.OK;

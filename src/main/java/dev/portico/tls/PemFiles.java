@@ -12,6 +12,7 @@ import java.security.KeyFactory;
 import java.security.PrivateKey;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
+import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
@@ -24,9 +25,9 @@ import javax.crypto.spec.PBEKeySpec;
 
 /**
  * PEM files as nginx reads them: certificate chains (the server's certificate
- * first, then its intermediates), and private keys in PKCS#8 (plain or
- * encrypted, tried with each password of ssl_password_file), PKCS#1 (RSA) or
- * SEC1 (EC) form. A failure is a {@link PemException} whose message is the
+ * first, then its intermediates), revocation lists, and private keys in PKCS#8
+ * (plain or encrypted, tried with each password of the *ssl_password_file),
+ * PKCS#1 (RSA) or SEC1 (EC) form. A failure is a {@link PemException} whose message is the
  * part nginx prints after the file name.
  */
 final class PemFiles {
@@ -69,8 +70,27 @@ final class PemFiles {
         return certs;
     }
 
-    /** The first private key of a PEM file. */
-    static PrivateKey privateKey(Path file, List<String> passwords) throws PemException {
+    /** Every certificate revocation list ("X509 CRL") of a PEM file, in file order; at least one. */
+    static List<X509CRL> crls(Path file) throws PemException {
+        List<X509CRL> crls = new ArrayList<>();
+        for (Block b : blocks(file)) {
+            if (b.label().equals("X509 CRL")) {
+                try {
+                    crls.add((X509CRL) CertificateFactory.getInstance("X.509")
+                            .generateCRL(new ByteArrayInputStream(b.der())));
+                } catch (GeneralSecurityException e) {
+                    throw new PemException("PEM_read_bio_X509_CRL() failed (" + e.getMessage() + ")");
+                }
+            }
+        }
+        if (crls.isEmpty()) {
+            throw new PemException("PEM_read_bio_X509_CRL() failed (no CRL in the file)");
+        }
+        return crls;
+    }
+
+    /** The first private key of a PEM file; an encrypted one is tried with each password of {@code passwordDirective}. */
+    static PrivateKey privateKey(Path file, List<String> passwords, String passwordDirective) throws PemException {
         for (Block b : blocks(file)) {
             switch (b.label()) {
                 case "PRIVATE KEY":
@@ -82,7 +102,7 @@ final class PemFiles {
                     refuseLegacyEncryption(b);
                     return pkcs8(wrap(ecAlgorithm(b.der()), b.der()));
                 case "ENCRYPTED PRIVATE KEY":
-                    return decrypt(b.der(), passwords);
+                    return decrypt(b.der(), passwords, passwordDirective);
                 default:
                     break;
             }
@@ -167,14 +187,15 @@ final class PemFiles {
         throw new PemException("PEM_read_bio_PrivateKey() failed (unsupported or malformed private key)");
     }
 
-    private static PrivateKey decrypt(byte[] der, List<String> passwords) throws PemException {
+    private static PrivateKey decrypt(byte[] der, List<String> passwords, String passwordDirective)
+            throws PemException {
         EncryptedPrivateKeyInfo info;
         try {
             info = new EncryptedPrivateKeyInfo(der);
         } catch (IOException e) {
             throw new PemException("PEM_read_bio_PrivateKey() failed (malformed encrypted private key)");
         }
-        // nginx tries every password of ssl_password_file; without one, the key cannot be read.
+        // nginx tries every password of the file; without one, the key cannot be read.
         for (String password : passwords.isEmpty() ? List.of("") : passwords) {
             try {
                 String algorithm = info.getAlgParameters() != null ? info.getAlgParameters().toString()
@@ -189,7 +210,7 @@ final class PemFiles {
             }
         }
         throw new PemException("PEM_read_bio_PrivateKey() failed (bad decrypt: no password of"
-                + " \"ssl_password_file\" opens the key)");
+                + " \"" + passwordDirective + "\" opens the key)");
     }
 
     // ---- DER, only as much as wrapping a PKCS#1 or SEC1 key into PKCS#8 needs ----

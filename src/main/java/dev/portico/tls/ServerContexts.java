@@ -2,6 +2,7 @@ package dev.portico.tls;
 
 import dev.portico.config.ConfigBuild;
 import dev.portico.config.ConfigException;
+import dev.portico.config.syntax.SourceLocation;
 import dev.portico.http.VirtualServer;
 import dev.portico.log.ErrorLog;
 import dev.portico.log.LogLevel;
@@ -66,7 +67,8 @@ final class ServerContexts {
         return "jdk".equalsIgnoreCase(property) || (property == null && "jdk".equalsIgnoreCase(env));
     }
 
-    private static SslProvider chooseProvider() {
+    /** BoringSSL when it loads, unless the JDK's provider is forced. */
+    static SslProvider chooseProvider() {
         if (jdkForced()) {
             return SslProvider.JDK;
         }
@@ -75,6 +77,10 @@ final class ServerContexts {
 
     /** The provider's name for logs: BoringSSL's version, or the JDK's. */
     String providerName() {
+        return providerName(provider);
+    }
+
+    static String providerName(SslProvider provider) {
         return provider == SslProvider.OPENSSL ? OpenSsl.versionString() : "JDK " + Runtime.version();
     }
 
@@ -130,7 +136,7 @@ final class ServerContexts {
         }
         KeyManagerFactory keys = keyManagers(conf);
         ClientCertificates clients = ClientCertificates.load(conf);
-        List<String> protocols = protocols(conf);
+        List<String> protocols = protocols(provider, conf.protocols, conf.protocolsWhere, "ssl_protocols");
         SslContextBuilder b = SslContextBuilder.forServer(keys)
                 .sslProvider(provider)
                 .protocols(protocols)
@@ -138,7 +144,8 @@ final class ServerContexts {
                 .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                         ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, alpnProtocols(http2)));
-        List<String> ciphers = ciphers(conf, protocols);
+        List<String> ciphers = ciphers(provider, conf.ciphers, conf.ciphersWhere, SslServerConf.DEFAULT_CIPHERS,
+                "ssl_ciphers", protocols);
         if (ciphers != null) {
             b.ciphers(ciphers);
         }
@@ -215,27 +222,11 @@ final class ServerContexts {
             char[] password = new char[0];
             for (int i = 0; i < conf.certificates.size(); i++) {
                 SslServerConf.FileRef certFile = conf.certificates.get(i);
-                SslServerConf.FileRef keyFile = conf.certificateKeys.get(i);
-                List<X509Certificate> chain;
-                try {
-                    chain = PemFiles.certificates(certFile.path());
-                } catch (PemFiles.PemException e) {
-                    throw new ConfigException("cannot load certificate \"" + certFile.text() + "\": "
-                            + e.getMessage(), certFile.where());
-                }
-                PrivateKey key;
-                try {
-                    key = PemFiles.privateKey(keyFile.path(), conf.passwords);
-                } catch (PemFiles.PemException e) {
-                    throw new ConfigException("cannot load certificate key \"" + keyFile.text() + "\": "
-                            + e.getMessage(), keyFile.where());
-                }
-                if (!matches(chain.get(0), key)) {
-                    throw new ConfigException("SSL_CTX_use_PrivateKey(\"" + keyFile.text() + "\") failed (key values"
-                            + " mismatch: the key is not the one of \"" + certFile.text() + "\")", keyFile.where());
-                }
+                CertifiedKey pair = certifiedKey(certFile, conf.certificateKeys.get(i), conf.passwords,
+                        "ssl_password_file");
                 if (i == 0) {
-                    store.setKeyEntry("certificate", key, password, chain.toArray(new X509Certificate[0]));
+                    store.setKeyEntry("certificate", pair.key(), password,
+                            pair.chain().toArray(new X509Certificate[0]));
                 } else {
                     // BoringSSL through Netty answers with the key its server-side cipher order names first,
                     // not the one the client can use: an RSA-only client would fail. One pair is served.
@@ -253,6 +244,37 @@ final class ServerContexts {
             SslServerConf.FileRef cert = conf.certificates.get(0);
             throw new ConfigException("cannot use certificate \"" + cert.text() + "\": " + e, cert.where());
         }
+    }
+
+    /** A certificate chain (its own certificate first) and the private key that goes with it. */
+    record CertifiedKey(List<X509Certificate> chain, PrivateKey key) {
+    }
+
+    /**
+     * A certificate file and its key file, read as nginx's ngx_ssl_certificate reads them, with its
+     * error wording; {@code passwords} come from {@code passwordDirective}'s file.
+     */
+    static CertifiedKey certifiedKey(SslServerConf.FileRef certFile, SslServerConf.FileRef keyFile,
+                                     List<String> passwords, String passwordDirective) throws ConfigException {
+        List<X509Certificate> chain;
+        try {
+            chain = PemFiles.certificates(certFile.path());
+        } catch (PemFiles.PemException e) {
+            throw new ConfigException("cannot load certificate \"" + certFile.text() + "\": " + e.getMessage(),
+                    certFile.where());
+        }
+        PrivateKey key;
+        try {
+            key = PemFiles.privateKey(keyFile.path(), passwords, passwordDirective);
+        } catch (PemFiles.PemException e) {
+            throw new ConfigException("cannot load certificate key \"" + keyFile.text() + "\": " + e.getMessage(),
+                    keyFile.where());
+        }
+        if (!matches(chain.get(0), key)) {
+            throw new ConfigException("SSL_CTX_use_PrivateKey(\"" + keyFile.text() + "\") failed (key values"
+                    + " mismatch: the key is not the one of \"" + certFile.text() + "\")", keyFile.where());
+        }
+        return new CertifiedKey(chain, key);
     }
 
     /** The key belongs to the certificate: same algorithm, and it signs what the certificate's key verifies. */
@@ -285,27 +307,31 @@ final class ServerContexts {
         }
     }
 
-    /** ssl_protocols as the provider has them: what it lacks is refused when asked for, skipped when defaulted. */
-    private List<String> protocols(SslServerConf conf) throws ConfigException {
-        List<String> supported = supportedProtocols();
-        List<String> wanted = SslProtocols.names(conf.protocols);
+    /**
+     * ssl_protocols (or proxy_ssl_protocols) as the provider has them: what it lacks is refused
+     * when asked for ({@code where} is the directive's place), skipped when defaulted (null).
+     */
+    static List<String> protocols(SslProvider provider, int mask, SourceLocation where, String directive)
+            throws ConfigException {
+        List<String> supported = supportedProtocols(provider);
+        List<String> wanted = SslProtocols.names(mask);
         List<String> usable = new ArrayList<>();
         for (String p : wanted) {
             if (supported.contains(p)) {
                 usable.add(p);
-            } else if (conf.protocolsWhere != null) {
-                throw new ConfigException("\"ssl_protocols\" names " + p + ", which " + providerName()
-                        + " does not support (it has " + String.join(" ", supported) + ")", conf.protocolsWhere);
+            } else if (where != null) {
+                throw new ConfigException("\"" + directive + "\" names " + p + ", which " + providerName(provider)
+                        + " does not support (it has " + String.join(" ", supported) + ")", where);
             }
         }
         if (usable.isEmpty()) {
-            throw new ConfigException("\"ssl_protocols\" leaves no protocol that " + providerName()
-                    + " supports", conf.protocolsWhere);
+            throw new ConfigException("\"" + directive + "\" leaves no protocol that " + providerName(provider)
+                    + " supports", where);
         }
         return usable;
     }
 
-    private List<String> supportedProtocols() {
+    private static List<String> supportedProtocols(SslProvider provider) {
         if (provider == SslProvider.OPENSSL) {
             // As Netty's OpenSsl probes: a context made for the protocol alone exists or not.
             List<String> names = new ArrayList<>();
@@ -342,26 +368,28 @@ final class ServerContexts {
     }
 
     /**
-     * ssl_ciphers as OpenSSL reads it: BoringSSL itself expands the expression into the list of
-     * suites, in order, so "HIGH:!aNULL:!MD5" means exactly what it means to nginx.
-     * The JDK's provider takes a plain list of names only; for an expression it keeps its defaults.
+     * ssl_ciphers (or proxy_ssl_ciphers) as OpenSSL reads it: BoringSSL itself expands the
+     * expression into the list of suites, in order, so "HIGH:!aNULL:!MD5" means exactly what it
+     * means to nginx. The JDK's provider takes a plain list of names only; for an expression it
+     * keeps its defaults (null), with a notice unless the expression is the directive's default.
      */
-    private List<String> ciphers(SslServerConf conf, List<String> protocols) throws ConfigException {
+    static List<String> ciphers(SslProvider provider, String ciphers, SourceLocation where, String defaultCiphers,
+                                String directive, List<String> protocols) throws ConfigException {
         if (provider == SslProvider.OPENSSL) {
-            List<String> list = new ArrayList<>(expand(conf));
+            List<String> list = new ArrayList<>(expand(ciphers, where));
             if (protocols.contains("TLSv1.3")) {
                 list.addAll(TLS13_SUITES);
             }
             return list;
         }
         List<String> java = new ArrayList<>();
-        for (String name : conf.ciphers.split("[:, ]+")) {
+        for (String name : ciphers.split("[:, ]+")) {
             String converted = io.netty.handler.ssl.CipherSuiteConverter.toJava(name, "TLS");
             if (converted == null || name.startsWith("!") || name.startsWith("-") || name.startsWith("+")
                     || name.startsWith("@") || name.equals(name.toUpperCase(Locale.ROOT)) && !name.contains("-")) {
-                if (!conf.ciphers.equals(SslServerConf.DEFAULT_CIPHERS)) {
+                if (!ciphers.equals(defaultCiphers)) {
                     ErrorLog.current().log(LogLevel.NOTICE, "the JDK's provider does not read OpenSSL cipher"
-                            + " expressions: ssl_ciphers \"" + conf.ciphers + "\" keeps the JDK's default suites");
+                            + " expressions: " + directive + " \"" + ciphers + "\" keeps the JDK's default suites");
                 }
                 return null;
             }
@@ -370,27 +398,27 @@ final class ServerContexts {
         return java;
     }
 
-    private static List<String> expand(SslServerConf conf) throws ConfigException {
+    private static List<String> expand(String ciphers, SourceLocation where) throws ConfigException {
         long ctx = 0;
         long ssl = 0;
         try {
             ctx = SSLContext.make(SSL.SSL_PROTOCOL_ALL, SSL.SSL_MODE_SERVER);
-            if (!SSLContext.setCipherSuite(ctx, conf.ciphers, false)) {
-                throw new ConfigException("SSL_CTX_set_cipher_list(\"" + conf.ciphers + "\") failed",
-                        conf.ciphersWhere);
+            if (!SSLContext.setCipherSuite(ctx, ciphers, false)) {
+                throw new ConfigException("SSL_CTX_set_cipher_list(\"" + ciphers + "\") failed",
+                        where);
             }
             ssl = SSL.newSSL(ctx, true);
             String[] names = SSL.getCiphers(ssl);
             if (names == null || names.length == 0) {
-                throw new ConfigException("SSL_CTX_set_cipher_list(\"" + conf.ciphers + "\") failed (no cipher"
-                        + " match)", conf.ciphersWhere);
+                throw new ConfigException("SSL_CTX_set_cipher_list(\"" + ciphers + "\") failed (no cipher"
+                        + " match)", where);
             }
             return List.of(names);
         } catch (ConfigException e) {
             throw e;
         } catch (Exception e) {
-            throw new ConfigException("SSL_CTX_set_cipher_list(\"" + conf.ciphers + "\") failed ("
-                    + e.getMessage() + ")", conf.ciphersWhere);
+            throw new ConfigException("SSL_CTX_set_cipher_list(\"" + ciphers + "\") failed ("
+                    + e.getMessage() + ")", where);
         } finally {
             if (ssl != 0) {
                 SSL.freeSSL(ssl);

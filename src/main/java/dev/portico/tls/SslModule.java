@@ -135,6 +135,14 @@ public final class SslModule implements Module {
         if (s.passwords != null) {
             throw c.duplicate();
         }
+        s.passwords = readPasswords(c);
+    }
+
+    /**
+     * nginx's ngx_ssl_read_password_file: one password a line, CR LF or LF, empty lines
+     * skipped; a file with none is one empty password.
+     */
+    static List<String> readPasswords(DirectiveCall c) throws ConfigException {
         Path file = c.confPath(0);
         String text;
         try {
@@ -142,7 +150,6 @@ public final class SslModule implements Module {
         } catch (IOException e) {
             throw c.error("open() \"" + file + "\" failed (" + dev.portico.log.ErrorLog.describe(e) + ")");
         }
-        // One password a line, CR LF or LF, empty lines skipped; none at all is one empty password.
         List<String> passwords = new ArrayList<>();
         for (String line : text.split("\n", -1)) {
             String p = line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
@@ -153,7 +160,7 @@ public final class SslModule implements Module {
         if (passwords.isEmpty()) {
             passwords.add("");
         }
-        s.passwords = List.copyOf(passwords);
+        return List.copyOf(passwords);
     }
 
     /** nginx's ngx_conf_set_bitmask_slot over ngx_http_ssl_protocols. */
@@ -162,18 +169,7 @@ public final class SslModule implements Module {
         if (s.protocols != null) {
             throw c.duplicate();
         }
-        int mask = 0;
-        for (String word : c.args()) {
-            int bit = SslProtocols.bit(word);
-            if (bit == 0) {
-                throw c.error("invalid value \"" + word + "\"");
-            }
-            if ((mask & bit) != 0) {
-                c.warn("duplicate value \"" + word + "\"");
-            }
-            mask |= bit;
-        }
-        s.protocols = mask;
+        s.protocols = SslProtocols.add(c, 0);
         s.protocolsWhere = c.where();
     }
 

@@ -1,5 +1,7 @@
 package dev.portico.tls;
 
+import dev.portico.config.ConfigException;
+import dev.portico.config.DirectiveCall;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -27,6 +29,24 @@ final class SslProtocols {
             }
         }
         return 0;
+    }
+
+    /**
+     * {@code mask} with the directive's words added, as ngx_conf_set_bitmask_slot reads them: any
+     * case, an unknown word an error, a repeated one a warning.
+     */
+    static int add(DirectiveCall c, int mask) throws ConfigException {
+        for (String word : c.args()) {
+            int b = bit(word);
+            if (b == 0) {
+                throw c.error("invalid value \"" + word + "\"");
+            }
+            if ((mask & b) != 0) {
+                c.warn("duplicate value \"" + word + "\"");
+            }
+            mask |= b;
+        }
+        return mask;
     }
 
     /** The protocol names of a bitmask, oldest first; the engines use nginx's spelling. */

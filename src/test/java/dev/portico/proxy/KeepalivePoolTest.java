@@ -19,6 +19,8 @@ import io.netty.channel.local.LocalAddress;
 import io.netty.channel.local.LocalChannel;
 import io.netty.channel.local.LocalIoHandler;
 import io.netty.channel.local.LocalServerChannel;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -30,8 +32,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The pool on its own, over in-memory channels of one event loop: least
- * recently used out past {@code keepalive N}, connections found by peer,
- * keepalive_requests, the idle watch, and retirement.
+ * recently used out past {@code keepalive N}, connections found by peer (and
+ * TLS settings), keepalive_requests, the idle watch, and retirement.
  */
 class KeepalivePoolTest {
 
@@ -161,5 +163,24 @@ class KeepalivePoolTest {
         offer(pool, P, later);
         assertFalse(later.isOpen());
         assertNull(take(pool, P));
+    }
+
+    @Test
+    void aTlsConnectionKeepsItsTlsAndServesItsOwnSettingsOnly() throws Exception {
+        KeepalivePool pool = pool(4, 100);
+        Channel tls = connection();
+        Object key = "settings A";
+        SslHandler handler = SslContextBuilder.forClient().build().newHandler(tls.alloc());
+        onLoop(() -> {
+            tls.pipeline().addFirst("tls", handler);
+            KeepalivePool.markTls(tls, key);
+            return null;
+        });
+        offer(pool, P, tls);
+        assertNull(take(pool, P), "not for a plain request");
+        assertNull(onLoop(() -> pool.take(loop, P, "settings B")), "nor for other TLS settings");
+        assertSame(tls, onLoop(() -> pool.take(loop, P, key)));
+        assertSame(handler, tls.pipeline().get("tls"), "TLS stays while the connection is kept");
+        assertTrue(tls.isActive());
     }
 }

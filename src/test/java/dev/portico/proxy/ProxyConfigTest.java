@@ -64,9 +64,9 @@ class ProxyConfigTest {
     }
 
     @Test
-    void httpsIsRefusedClearly() {
-        assertEquals("https upstreams in \"proxy_pass\" are not supported by portico yet" + at(1),
-                fails("server {\nlocation / { proxy_pass https://127.0.0.1:8443; }\n}"));
+    void httpsUpstreamBlocksTakeNoPortEither() {
+        assertEquals("upstream \"app\" may not have port 8443" + at(3),
+                fails("server {\nlocation / { proxy_pass https://app:8443; }\n}\nupstream app { server 127.0.0.1; }"));
     }
 
     @Test

@@ -9,7 +9,7 @@ import java.util.Map;
 
 /**
  * Debian's Gunicorn ({@code /usr/bin/gunicorn}) serving examples/flaskapp ({@code wsgi:application})
- * over HTTP on one or more TCP and unix sockets, until {@link #close()}. The in-JVM proxy tests
+ * over HTTP on one or more TCP and unix sockets (or over HTTPS: {@link #startTls}), until {@link #close()}. The in-JVM proxy tests
  * and the end-to-end tests both use it.
  *
  * <pre>
@@ -52,6 +52,21 @@ public final class Gunicorn extends UpstreamProcess {
     /** Starts Gunicorn listening on every address of {@code binds} and waits until each accepts. */
     public static Gunicorn start(Path workDir, List<String> binds, int workers, String workerClass,
                                  Duration timeout) {
+        return start(workDir, binds, workers, workerClass, timeout, List.of());
+    }
+
+    /**
+     * Starts Gunicorn serving HTTPS on {@code bind}: {@code certFile} (the server's certificate, then
+     * its intermediates) and {@code keyFile} as Gunicorn's --certfile and --keyfile.
+     */
+    public static Gunicorn startTls(Path workDir, String bind, int workers, String workerClass, Duration timeout,
+                                    Path certFile, Path keyFile) {
+        return start(workDir, List.of(bind), workers, workerClass, timeout,
+                List.of("--certfile", certFile.toString(), "--keyfile", keyFile.toString()));
+    }
+
+    private static Gunicorn start(Path workDir, List<String> binds, int workers, String workerClass,
+                                  Duration timeout, List<String> tls) {
         requireInstalled(BINARY, "gunicorn");
         requireInstalled(Path.of("/usr/lib/python3/dist-packages/flask"), "python3-flask");
         List<String> cmd = new ArrayList<>(List.of(BINARY.toString(), "--chdir", flaskAppDir().toString()));
@@ -66,8 +81,9 @@ public final class Gunicorn extends UpstreamProcess {
                 "--graceful-timeout", "5",
                 "--access-logfile", workDir.resolve("gunicorn-access.log").toString(),
                 "--error-logfile", workDir.resolve("gunicorn-error.log").toString(),
-                "--pid", workDir.resolve("gunicorn.pid").toString(),
-                "wsgi:application"));
+                "--pid", workDir.resolve("gunicorn.pid").toString()));
+        cmd.addAll(tls);
+        cmd.add("wsgi:application");
         Process p = launch(workDir, "gunicorn", cmd, instanceEnvironment(workDir));
         Gunicorn g = new Gunicorn(workDir, List.copyOf(binds), p);
         g.awaitAccepting(binds);

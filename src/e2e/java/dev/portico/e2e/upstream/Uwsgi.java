@@ -47,6 +47,22 @@ public final class Uwsgi extends UpstreamProcess {
     /** As {@link #start(Path, String, int, int, Duration)}, plus plain HTTP on {@code httpSocket} ("127.0.0.1:PORT"). */
     public static Uwsgi start(Path workDir, String socket, int processes, int threads, Duration harakiri,
                               String httpSocket) {
+        return start(workDir, socket, processes, threads, harakiri, httpSocket, null);
+    }
+
+    /**
+     * As {@link #start(Path, String, int, int, Duration)}, plus the uwsgi protocol over TLS on
+     * {@code suwsgiSocket} ("127.0.0.1:PORT"), with {@code certFile} (and its chain) and {@code keyFile}.
+     */
+    public static Uwsgi startWithTls(Path workDir, String socket, int processes, int threads, Duration harakiri,
+                                     String suwsgiSocket, Path certFile, Path keyFile) {
+        return start(workDir, socket, processes, threads, harakiri, null,
+                List.of(suwsgiSocket, suwsgiSocket + "," + certFile + "," + keyFile));
+    }
+
+    /** @param suwsgi null, or the TLS socket's address and its --suwsgi-socket value */
+    private static Uwsgi start(Path workDir, String socket, int processes, int threads, Duration harakiri,
+                               String httpSocket, List<String> suwsgi) {
         requireInstalled(BINARY, "uwsgi");
         requireInstalled(PYTHON3_PLUGIN, "uwsgi-plugin-python3");
         requireInstalled(Path.of("/usr/lib/python3/dist-packages/flask"), "python3-flask");
@@ -68,6 +84,11 @@ public final class Uwsgi extends UpstreamProcess {
             cmd.add("--http-socket");
             cmd.add(httpSocket);
             waitFor.add(httpSocket);
+        }
+        if (suwsgi != null) {
+            cmd.add("--suwsgi-socket");
+            cmd.add(suwsgi.get(1));
+            waitFor.add(suwsgi.get(0));
         }
         Map<String, String> env = new java.util.HashMap<>(instanceEnvironment(workDir));
         env.put("FLASKAPP_SOCKET", socket);

@@ -35,8 +35,8 @@ final class HttpProxyProtocol implements UpstreamProtocol {
     }
 
     @Override
-    public String scheme() {
-        return "http";
+    public String scheme(boolean tls) {
+        return tls ? "https" : "http";
     }
 
     @Override

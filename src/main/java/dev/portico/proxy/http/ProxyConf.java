@@ -3,6 +3,7 @@ package dev.portico.proxy.http;
 import dev.portico.http.Template;
 import dev.portico.proxy.UpstreamConf;
 import dev.portico.proxy.UpstreamFamily;
+import dev.portico.tls.UpstreamTls;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -49,7 +50,14 @@ final class ProxyConf {
         }
         child.upstream.merge(UpstreamFamily.PROXY, parent.upstream);
         child.finish();
+        // As nginx's plcf->ssl: a proxy_pass that is https, or may be (variables), builds its TLS now.
+        if (child.pass != null && (child.pass.https || child.pass.hasVariables())) {
+            child.tls = child.upstream.tls();
+        }
     }
+
+    /** TLS to the upstream for an https proxy_pass (or one with variables); null otherwise. */
+    UpstreamTls tls;
 
     /** Derived values, computed once per level after the merge. */
     private void finish() {

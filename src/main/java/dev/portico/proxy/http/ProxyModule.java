@@ -25,12 +25,14 @@ import dev.portico.proxy.UpstreamDirectives;
 import dev.portico.proxy.UpstreamFamily;
 import dev.portico.proxy.UpstreamRequest;
 import dev.portico.proxy.UpstreamVariables;
+import dev.portico.tls.UpstreamTls;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * nginx's ngx_http_proxy_module over the upstream engine: proxy_pass to an
- * HTTP/1.x server on TCP or a unix socket, the request headers sent
+ * HTTP/1.x server on TCP or a unix socket, over TLS for https:// (the
+ * proxy_ssl_* directives come with the upstream family's), the request headers sent
  * (proxy_set_header), the response headers passed (proxy_hide_header,
  * proxy_pass_header, proxy_redirect), timeouts, and $proxy_* variables.
  *
@@ -93,13 +95,11 @@ public final class ProxyModule implements Module {
             return;
         }
         String lower = url.toLowerCase(java.util.Locale.ROOT);
-        if (lower.startsWith("https://")) {
-            throw c.error("https upstreams in \"proxy_pass\" are not supported by portico yet");
-        }
-        if (!lower.startsWith("http://")) {
+        boolean https = lower.startsWith("https://");
+        if (!https && !lower.startsWith("http://")) {
             throw c.error("invalid URL prefix in \"" + url + "\"");
         }
-        ProxyPass pass = parse(c, url);
+        ProxyPass pass = parse(c, url, https);
         if (pass.uri() != null && !uriAllowed(c)) {
             throw c.error("\"proxy_pass\" cannot have URI part in location given by regular expression, "
                     + "or inside named location, or inside \"if\" statement, or inside \"limit_except\" block");
@@ -120,11 +120,14 @@ public final class ProxyModule implements Module {
         return true;
     }
 
-    /** "http://host[:port][/uri]" or "http://unix:/path.sock[:/uri]"; the group is found at the end. */
-    static ProxyPass parse(DirectiveCall c, String url) throws ConfigException {
+    /**
+     * "http://host[:port][/uri]" or "http://unix:/path.sock[:/uri]", or the same with "https://"
+     * (port 443 unless written); the group is found at the end.
+     */
+    static ProxyPass parse(DirectiveCall c, String url, boolean https) throws ConfigException {
         PassGroups groups = PassGroups.of(c.build());
         int seq = groups.nextSequence();
-        String rest = url.substring("http://".length());
+        String rest = url.substring(https ? "https://".length() : "http://".length());
         if (rest.startsWith("unix:")) {
             String after = rest.substring("unix:".length());
             int colon = after.indexOf(':');
@@ -133,7 +136,7 @@ public final class ProxyModule implements Module {
             if (path.isEmpty()) {
                 throw c.error("no path in the unix domain socket in \"" + url + "\"");
             }
-            ProxyPass pass = new ProxyPass(url, "unix:" + path, -1, uri == null || uri.isEmpty() ? null : uri,
+            ProxyPass pass = new ProxyPass(url, https, "unix:" + path, -1, uri == null || uri.isEmpty() ? null : uri,
                     "localhost", "", c.where(), seq);
             pass.group = groups.unix(path);
             pending(c).add(pass);
@@ -159,9 +162,11 @@ public final class ProxyModule implements Module {
         if (host.isEmpty()) {
             throw c.error("no host in upstream \"" + authority + "\"");
         }
-        int shown = port < 0 ? 80 : port;
-        String proxyHost = shown == 80 ? host : host + ":" + shown;
-        ProxyPass pass = new ProxyPass(url, host, port, uri, proxyHost, Integer.toString(shown), c.where(), seq);
+        int defaultPort = ProxyPass.defaultPort(https);
+        int shown = port < 0 ? defaultPort : port;
+        String proxyHost = shown == defaultPort ? host : host + ":" + shown;
+        ProxyPass pass = new ProxyPass(url, https, host, port, uri, proxyHost, Integer.toString(shown), c.where(),
+                seq);
         pending(c).add(pass);
         return pass;
     }
@@ -183,7 +188,8 @@ public final class ProxyModule implements Module {
         PassGroups groups = PassGroups.of(build);
         for (ProxyPass pass : pending) {
             if (pass.group == null) {
-                pass.group = groups.atLoad(pass.host, pass.port, 80, pass.where, pass.sequence);
+                pass.group = groups.atLoad(pass.host, pass.port, ProxyPass.defaultPort(pass.https), pass.where,
+                        pass.sequence);
             }
         }
     }
@@ -198,7 +204,8 @@ public final class ProxyModule implements Module {
             }
             x.setVariableSlot(conf.pass.slot, pass);
         }
-        UpstreamRequest.start(x, conf.protocol, pass.group(), conf.upstream.settings());
+        UpstreamTls.Target tls = pass.https ? conf.tls.target(x, pass.sslName()) : null;
+        UpstreamRequest.start(x, conf.protocol, pass.group(), conf.upstream.settings(), tls);
         return Flow.DONE;
     }
 
@@ -220,7 +227,7 @@ public final class ProxyModule implements Module {
             host = pass.hasVariables() ? null : pass.proxyHost();
         }
         return new LocationPass("proxy_pass", pass.url(), pass.hasVariables() ? null : pass.group(),
-                conf.upstream.settings(), host, pass.where);
+                conf.upstream.settings(), host, pass.where, pass.https ? conf.tls.target(pass.sslName()) : null);
     }
 
     // ---- other directives ----

@@ -19,6 +19,8 @@ import dev.portico.proxy.PassGroups;
  */
 final class ProxyPass {
     private final String url;
+    /** An https:// URL: TLS to the upstream, port 443 unless written. */
+    final boolean https;
     final String host;
     /** The port written in the URL, or -1. */
     final int port;
@@ -36,14 +38,16 @@ final class ProxyPass {
     /** This configuration's upstream blocks and literal addresses' groups, searched per request (a template's only). */
     final PassGroups groups;
 
-    ProxyPass(String url, String host, int port, String uri, String proxyHost, String proxyPort,
+    ProxyPass(String url, boolean https, String host, int port, String uri, String proxyHost, String proxyPort,
               SourceLocation where, int sequence) {
-        this(url, host, port, uri, proxyHost, proxyPort, where, sequence, null, -1, null);
+        this(url, https, host, port, uri, proxyHost, proxyPort, where, sequence, null, -1, null);
     }
 
-    private ProxyPass(String url, String host, int port, String uri, String proxyHost, String proxyPort,
-                      SourceLocation where, int sequence, Template template, int slot, PassGroups groups) {
+    private ProxyPass(String url, boolean https, String host, int port, String uri, String proxyHost,
+                      String proxyPort, SourceLocation where, int sequence, Template template, int slot,
+                      PassGroups groups) {
         this.url = url;
+        this.https = https;
         this.host = host;
         this.port = port;
         this.uri = uri;
@@ -58,7 +62,17 @@ final class ProxyPass {
 
     /** A proxy_pass whose URL has variables: rendered for each request. */
     static ProxyPass withVariables(Template template, int slot, SourceLocation where, PassGroups groups) {
-        return new ProxyPass(template.source(), null, -1, null, null, null, where, 0, template, slot, groups);
+        return new ProxyPass(template.source(), false, null, -1, null, null, null, where, 0, template, slot, groups);
+    }
+
+    /** The port of a URL that writes none: 80, or 443 for https. */
+    static int defaultPort(boolean https) {
+        return https ? 443 : 80;
+    }
+
+    /** The default TLS name (nginx's u->ssl_name): the URL's host, an upstream block's name, a socket's path. */
+    String sslName() {
+        return host.startsWith("unix:") ? host.substring("unix:".length()) : host;
     }
 
     boolean hasVariables() {

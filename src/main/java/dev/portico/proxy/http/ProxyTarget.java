@@ -33,22 +33,23 @@ final class ProxyTarget {
      */
     static ProxyPass resolve(HttpExchange x, ProxyPass template) {
         String url = template.template.render(x);
-        if (url.length() <= 7 || !url.regionMatches(true, 0, "http://", 0, 7)) {
+        boolean https = url.length() > 8 && url.regionMatches(true, 0, "https://", 0, 8);
+        if (!https && (url.length() <= 7 || !url.regionMatches(true, 0, "http://", 0, 7))) {
             RequestProcessor.logError(x, LogLevel.ERROR, "invalid URL prefix in \"" + url + "\"");
             RequestProcessor.finish(x, 500);
             return null;
         }
-        String rest = url.substring(7);
+        String rest = url.substring(https ? 8 : 7);
         ProxyPass pass;
         try {
-            pass = parse(url, rest);
+            pass = parse(url, rest, https);
         } catch (BadUrl e) {
             RequestProcessor.logError(x, LogLevel.ERROR, e.getMessage() + " in upstream \"" + rest + "\"");
             RequestProcessor.finish(x, 500);
             return null;
         }
-        pass.group = template.groups.atRequest(pass.host, pass.port < 0 ? 80 : pass.port, pass.port < 0,
-                pass.port == 0);
+        pass.group = template.groups.atRequest(pass.host, pass.port < 0 ? ProxyPass.defaultPort(https) : pass.port,
+                pass.port < 0, pass.port == 0);
         if (pass.group == null) {
             RequestProcessor.logError(x, LogLevel.ERROR, "no resolver defined to resolve " + pass.host);
             RequestProcessor.finish(x, 502);
@@ -58,7 +59,7 @@ final class ProxyTarget {
     }
 
     /** nginx's ngx_parse_url with uri_part and no_resolve, then ngx_http_proxy_set_vars. */
-    private static ProxyPass parse(String url, String rest) throws BadUrl {
+    private static ProxyPass parse(String url, String rest, boolean https) throws BadUrl {
         if (rest.regionMatches(true, 0, "unix:", 0, 5)) {
             String after = rest.substring(5);
             int colon = after.indexOf(':');
@@ -67,7 +68,7 @@ final class ProxyTarget {
             if (path.isEmpty()) {
                 throw new BadUrl("no path in the unix domain socket");
             }
-            return new ProxyPass(url, path, 0, uri(uri), "localhost", "", null, 0);
+            return new ProxyPass(url, https, path, 0, uri(uri), "localhost", "", null, 0);
         }
         String hostPart;
         String portText = null;
@@ -111,7 +112,8 @@ final class ProxyTarget {
             }
             hostPart = authority;
         }
-        int port = 80;
+        int defaultPort = ProxyPass.defaultPort(https);
+        int port = defaultPort;
         boolean noPort = portText == null;
         if (!noPort) {
             port = atoi(portText);
@@ -125,10 +127,10 @@ final class ProxyTarget {
         if (hostPart.startsWith("[") && PassGroups.literalAddress(hostPart) == null) {
             throw new BadUrl("invalid IPv6 address");
         }
-        boolean plain = noPort || port == 80;
+        boolean plain = noPort || port == defaultPort;
         String proxyHost = plain ? hostPart : hostPart + ":" + portText;
-        String proxyPort = plain ? "80" : portText;
-        return new ProxyPass(url, hostPart, noPort ? -1 : port, uri(uri), proxyHost, proxyPort, null, 0);
+        String proxyPort = plain ? Integer.toString(defaultPort) : portText;
+        return new ProxyPass(url, https, hostPart, noPort ? -1 : port, uri(uri), proxyHost, proxyPort, null, 0);
     }
 
     /** An empty URI is none; one that starts with "?" gets its "/" (ngx_http_proxy_eval). */

@@ -3,6 +3,7 @@ package dev.portico.proxy.uwsgi;
 import dev.portico.config.ConfigException;
 import dev.portico.proxy.UpstreamConf;
 import dev.portico.proxy.UpstreamFamily;
+import dev.portico.tls.UpstreamTls;
 import java.util.List;
 
 /**
@@ -22,6 +23,8 @@ final class UwsgiConf {
 
     /** The protocol of this location's uwsgi_pass, built at the merge; null without one. */
     UwsgiProtocol protocol;
+    /** TLS to the upstream for a suwsgi:// uwsgi_pass (or one with variables); null otherwise. */
+    UpstreamTls tls;
 
     static void merge(UwsgiConf parent, UwsgiConf child) throws ConfigException {
         if (child.params == null) {
@@ -34,6 +37,9 @@ final class UwsgiConf {
             child.protocol = new UwsgiProtocol(new UwsgiSettings(child.params == null ? List.of() : child.params,
                     child.modifier1, child.modifier2, child.upstream.passRequestHeaders(),
                     child.upstream.bufferSize()));
+            if (child.pass.secure || child.pass.template != null) {
+                child.tls = child.upstream.tls();
+            }
         }
     }
 }

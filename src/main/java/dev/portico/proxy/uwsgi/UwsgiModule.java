@@ -24,6 +24,7 @@ import dev.portico.proxy.PassGroups;
 import dev.portico.proxy.UpstreamDirectives;
 import dev.portico.proxy.UpstreamFamily;
 import dev.portico.proxy.UpstreamRequest;
+import dev.portico.tls.UpstreamTls;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiConsumer;
@@ -32,7 +33,7 @@ import java.util.function.Function;
 /**
  * nginx's ngx_http_uwsgi_module over the upstream engine: uwsgi_pass to a uWSGI server (or
  * any uwsgi-protocol application server) on a unix socket, a TCP address or an upstream
- * block; the request's CGI variables (uwsgi_param, inherited as a whole list), the packet's
+ * block, over TLS for suwsgi:// (uwsgi_ssl_*, with the upstream family's directives); the request's CGI variables (uwsgi_param, inherited as a whole list), the packet's
  * modifiers, and the settings every upstream module has (timeouts, buffering, retries,
  * headers: see {@link UpstreamDirectives}). The protocol is {@link UwsgiProtocol}: one
  * connection per request, never kept alive. The uwsgi_cache directives are read and checked
@@ -76,12 +77,10 @@ public final class UwsgiModule implements Module {
             conf.pass = UwsgiPass.withVariables(Template.compile(c, 0), c.where(), groups);
             return;
         }
-        if (url.regionMatches(true, 0, "suwsgi://", 0, 9)) {
-            throw c.error("suwsgi protocol requires SSL support");
-        }
-        String address = url.regionMatches(true, 0, "uwsgi://", 0, 8) ? url.substring(8) : url;
+        boolean secure = UwsgiPass.secure(url);
+        String address = secure ? url.substring(9) : UwsgiPass.withoutScheme(url);
         try {
-            conf.pass = UwsgiPass.literal(UwsgiAddress.parse(address), c.where(), groups);
+            conf.pass = UwsgiPass.literal(UwsgiAddress.parse(address), secure, c.where(), groups);
         } catch (UwsgiAddress.BadAddress e) {
             throw c.error(e.getMessage() + " in upstream \"" + address + "\"");
         }
@@ -119,14 +118,15 @@ public final class UwsgiModule implements Module {
         String target = a == null ? pass.template.source()
                 : a.unix() ? "unix:" + a.host() : a.port() < 0 ? a.host() : a.host() + ":" + a.port();
         return new LocationPass("uwsgi_pass", target, pass.template != null ? null : pass.group,
-                conf.upstream.settings(), null, pass.where);
+                conf.upstream.settings(), null, pass.where, pass.secure ? conf.tls.target(a.host()) : null);
     }
 
     private static Flow handle(HttpExchange x) {
         UwsgiConf conf = x.conf().get(UWSGI);
-        UpstreamGroup group = conf.pass.group(x);
-        if (group != null) {
-            UpstreamRequest.start(x, conf.protocol, group, conf.upstream.settings());
+        UwsgiPass.Target target = conf.pass.target(x);
+        if (target != null) {
+            UpstreamTls.Target tls = target.secure() ? conf.tls.target(x, target.host()) : null;
+            UpstreamRequest.start(x, conf.protocol, target.group(), conf.upstream.settings(), tls);
         }
         return Flow.DONE;
     }

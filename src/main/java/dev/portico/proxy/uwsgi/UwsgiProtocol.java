@@ -35,10 +35,13 @@ public final class UwsgiProtocol implements UpstreamProtocol {
         return settings;
     }
 
-    /** "uwsgi": nginx's log shows upstream: "uwsgi://127.0.0.1:3031", "uwsgi://unix:/run/app.sock:". */
+    /**
+     * "uwsgi" ("suwsgi" over TLS): nginx's log shows upstream: "uwsgi://127.0.0.1:3031",
+     * "uwsgi://unix:/run/app.sock:".
+     */
     @Override
-    public String scheme() {
-        return "uwsgi";
+    public String scheme(boolean tls) {
+        return tls ? "suwsgi" : "uwsgi";
     }
 
     @Override

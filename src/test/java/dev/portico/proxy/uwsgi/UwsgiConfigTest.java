@@ -105,8 +105,6 @@ class UwsgiConfigTest {
                 fails("server {\nlocation / { uwsgi_pass unix:; }\n}"));
         assertEquals("no host in upstream \":3031\"" + at(1),
                 fails("server {\nlocation / { uwsgi_pass :3031; }\n}"));
-        assertEquals("suwsgi protocol requires SSL support" + at(1),
-                fails("server {\nlocation / { uwsgi_pass suwsgi://127.0.0.1:3031; }\n}"));
         // uwsgi has no default port: a name that is no upstream block needs one.
         assertEquals("no port in upstream \"localhost\"" + at(1),
                 fails("server {\nlocation / { uwsgi_pass localhost; }\n}"));

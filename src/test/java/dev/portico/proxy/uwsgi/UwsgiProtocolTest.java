@@ -51,7 +51,8 @@ class UwsgiProtocolTest {
     void whatTheEngineAsksOfIt() {
         UwsgiProtocol p = protocol(0);
         HttpExchange x = exchange("GET", "/a?b");
-        assertThat(p.scheme()).isEqualTo("uwsgi");
+        assertThat(p.scheme(false)).isEqualTo("uwsgi");
+        assertThat(p.scheme(true)).as("suwsgi:// over TLS").isEqualTo("suwsgi");
         assertThat(p.requestTarget(x)).as("nginx's log shows uwsgi://host:port with no URI").isEmpty();
         assertThat(p.streamsChunkedBody()).as("CONTENT_LENGTH must be known").isFalse();
         assertThat(p.keepsConnections()).as("nginx's uwsgi: one connection per request").isFalse();
