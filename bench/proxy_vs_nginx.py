@@ -265,9 +265,12 @@ def parse_wrk(text):
     }
 
 
-def run_wrk(port, path, seconds, connections, threads):
+def run_wrk(port, path, seconds, connections, threads, scheme="http", headers=()):
     cmd = ["taskset", "-c", LOAD_CPU, "wrk", "-t", str(threads), "-c", str(connections),
-           "-d", f"{seconds}s", "--latency", f"http://127.0.0.1:{port}{path}"]
+           "-d", f"{seconds}s", "--latency"]
+    for header in headers:
+        cmd += ["-H", header]
+    cmd.append(f"{scheme}://127.0.0.1:{port}{path}")
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 30)
     except subprocess.TimeoutExpired:
@@ -284,13 +287,14 @@ def own_cpu_seconds():
     return own.ru_utime + own.ru_stime + ended.ru_utime + ended.ru_stime
 
 
-def measure(server, port, path, seconds, args, load_processes):
-    """One wrk run against one proxy, with what each CPU spent on whom meanwhile."""
+def measure(server, port, path, seconds, args, load_processes, scheme="http", headers=()):
+    """One wrk run against one proxy, with what each CPU spent on whom meanwhile; `scheme` and
+    `headers` (wrk -H) are the requests'."""
     pids = server.pids()
     load_pids = [pid for process in load_processes for pid in process.pids()]
     cpu_before, load_before, own_before = cpu_seconds(pids), cpu_seconds(load_pids), own_cpu_seconds()
     busy_before = cpu_busy_ticks()
-    text = run_wrk(port, path, seconds, args.connections, args.threads)
+    text = run_wrk(port, path, seconds, args.connections, args.threads, scheme, headers)
     busy_after = cpu_busy_ticks()
     result = parse_wrk(text)
     proxy_cpu = cpu_seconds(pids) - cpu_before
@@ -350,29 +354,30 @@ def add_run_options(parser, warmup=10, connections=50, threads=2):
                         help="times a round is run again when another program took our CPUs meanwhile")
 
 
-def warm_up(servers, ports, path, args, load_processes):
-    """An uncounted run per proxy (Portico's JIT compiles its hot paths then)."""
+def warm_up(servers, ports, path, args, load_processes, **wrk):
+    """An uncounted run per proxy (Portico's JIT compiles its hot paths then); `wrk`: measure's
+    scheme and headers."""
     if args.warmup <= 0:
         return
     for name in SERVERS:
-        warm = measure(servers[name], ports[name], path, args.warmup, args, load_processes)
+        warm = measure(servers[name], ports[name], path, args.warmup, args, load_processes, **wrk)
         print(f"  warm-up {name:8} {warm['rps']:10.0f} req/s  p99 {warm['p99_ms']:8.2f} ms"
               + "".join(f"  [{n}]" for n in problems(warm)))
 
 
-def run_rounds(servers, ports, path, args, load_processes, label, load_name="load"):
+def run_rounds(servers, ports, path, args, load_processes, label, load_name="load", **wrk):
     """args.rounds wrk runs per proxy, the proxies taking turns and the first one alternating.
 
     A round in which another program took our CPUs is run again, up to args.retries times; the
     last one counts. Returns the results per proxy, the problems seen and the rounds that stayed
-    disturbed, each named with `label`."""
+    disturbed, each named with `label`. `wrk`: measure's scheme and headers."""
     runs = {name: [] for name in SERVERS}
     trouble, disturbed = [], []
     for round_index in range(args.rounds):
         order = SERVERS if round_index % 2 == 0 else SERVERS[::-1]
         for name in order:
             for attempt in range(args.retries + 1):
-                result = measure(servers[name], ports[name], path, args.duration, args, load_processes)
+                result = measure(servers[name], ports[name], path, args.duration, args, load_processes, **wrk)
                 disturbed_by = disturbance(result)
                 notes = problems(result) + ([disturbed_by] if disturbed_by else [])
                 print(f"  round {round_index + 1} {name:8} {result['rps']:10.0f} req/s  "

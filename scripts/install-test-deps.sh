@@ -8,12 +8,13 @@
 #                         upstream servers for proxy, uwsgi and websocket tests
 #   nginx                 reference behaviour to compare with
 #   wrk                   load generator
+#   testssl.sh            TLS scanner run against Portico's TLS servers (TestsslTest)
 # Installs only what is missing (nothing at all when everything is there) and starts no
 # service: package scripts are told through policy-rc.d that starting services is forbidden.
 set -euo pipefail
 
 packages=(curl openssl gcc libc6-dev nghttp2-client gunicorn python3-flask uwsgi uwsgi-plugin-python3
-          python3-websockets nginx wrk)
+          python3-websockets nginx wrk testssl.sh)
 
 missing=()
 for p in "${packages[@]}"; do

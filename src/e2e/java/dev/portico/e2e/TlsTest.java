@@ -29,7 +29,7 @@ import org.junit.jupiter.api.TestInstance;
  * `listen 443 ssl http2` with its ssl_* lines, security headers, static files, proxy_pass to the
  * real Gunicorn running examples/flaskapp) and flask-uwsgi.conf's TLS server (its ssl_* lines and
  * `always` headers, uwsgi_pass to the real uWSGI), beside a server with an RSA and an ECDSA
- * certificate and one that requires client certificates, all on one address:port. Clients are
+ * certificate (each client gets the one it can use) and one that requires client certificates, all on one address:port. Clients are
  * curl, openssl s_client and Java's TLS socket; certificates are made by the openssl command.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -117,6 +117,7 @@ class TlsTest {
                     }
                 }
 
+                # An RSA and an ECDSA certificate, with each seed's ssl_* lines
                 server {
                     listen 127.0.0.1:%%PORT2%% ssl;
                     server_name dual.test;
@@ -124,7 +125,35 @@ class TlsTest {
                     ssl_certificate_key certs/rsa.key;
                     ssl_certificate certs/ecdsa.pem;
                     ssl_certificate_key certs/ecdsa.key;
+                    ssl_protocols TLSv1.2 TLSv1.3;
+                    ssl_prefer_server_ciphers on;
                     return 200 "dual\\n";
+                }
+
+                server {
+                    listen 127.0.0.1:%%PORT2%% ssl;
+                    server_name dual-uwsgi-seed.test;
+                    ssl_certificate certs/ecdsa.pem;
+                    ssl_certificate_key certs/ecdsa.key;
+                    ssl_certificate certs/rsa.pem;
+                    ssl_certificate_key certs/rsa.key;
+                    ssl_session_timeout 1d;
+                    ssl_session_cache shared:SSL:50m;
+                    ssl_protocols TLSv1.2 TLSv1.3;
+                    ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256;
+                    ssl_prefer_server_ciphers off;
+                    return 200 "dual\\n";
+                }
+
+                # Two RSA certificates: as in nginx (OpenSSL keeps one per key type), the second is served
+                server {
+                    listen 127.0.0.1:%%PORT2%% ssl;
+                    server_name rsa-twice.test;
+                    ssl_certificate certs/rsa.pem;
+                    ssl_certificate_key certs/rsa.key;
+                    ssl_certificate certs/mirahlabs.com-fullchain.pem;
+                    ssl_certificate_key certs/mirahlabs.com.key;
+                    return 200 "twice\\n";
                 }
 
                 server {
@@ -298,15 +327,41 @@ class TlsTest {
     }
 
     @Test
-    void aSecondCertificateIsCheckedButOnlyTheFirstIsServed() {
-        CommandResult rsa = sClient("-servername", "dual.test", "-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256");
-        assertThat(rsa.stdout()).contains("subject=CN = rsa").contains("Server public key is 2048 bit");
-        // nginx 1.22's default ssl_protocols here: TLSv1.2 at most.
-        assertThat(sClient("-servername", "dual.test").stdout()).contains("subject=CN = rsa")
-                .contains("New, TLSv1.2, Cipher is ECDHE-RSA-");
-        assertThat(sClient("-servername", "dual.test", "-tls1_3").exitCode()).isNotZero();
-        assertThat(proxy.server().stderr() + proxy.server().errorLog()).contains("only the first \"ssl_certificate\""
-                + " of a server is served: \"" + certs.path("ecdsa.pem") + "\" is checked and not used");
+    void withAnRsaAndAnEcdsaCertificateEachClientGetsTheOneItCanUse() {
+        String rsa = "subject=CN = rsa";
+        String ecdsa = "subject=CN = ecdsa";
+        for (String server : List.of("dual.test", "dual-uwsgi-seed.test")) {
+            // TLSv1.2: the cipher suites the client offers decide.
+            assertThat(dual(server, "-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256")).contains(rsa)
+                    .contains("Server public key is 2048 bit").contains("Peer signature type: RSA")
+                    .contains("New, TLSv1.2, Cipher is ECDHE-RSA-AES128-GCM-SHA256");
+            assertThat(dual(server, "-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256")).contains(ecdsa)
+                    .contains("Server public key is 256 bit").contains("Peer signature type: ECDSA")
+                    .contains("New, TLSv1.2, Cipher is ECDHE-ECDSA-AES128-GCM-SHA256");
+            assertThat(dual(server, "-tls1_2", "-sigalgs", "RSA-PSS+SHA256:rsa_pkcs1_sha256")).contains(rsa)
+                    .contains("New, TLSv1.2, Cipher is ECDHE-RSA-");
+            // TLSv1.3: its signature algorithms decide.
+            assertThat(dual(server, "-tls1_3", "-sigalgs", "ecdsa_secp256r1_sha256")).contains(ecdsa)
+                    .contains("Server public key is 256 bit").contains("New, TLSv1.3, Cipher is TLS_");
+            assertThat(dual(server, "-tls1_3", "-sigalgs", "rsa_pss_rsae_sha256")).contains(rsa)
+                    .contains("Server public key is 2048 bit").contains("Peer signature type: RSA-PSS")
+                    .contains("New, TLSv1.3, Cipher is TLS_");
+            // A client that can take both gets the ECDSA one, whichever is listed first (as nginx, for a
+            // client that lists ECDSA first, as OpenSSL's s_client does).
+            assertThat(dual(server, "-tls1_3")).contains(ecdsa);
+            assertThat(dual(server, "-tls1_2")).contains(ecdsa);
+        }
+        assertThat(sClient("-servername", "rsa-twice.test").stdout()).contains("subject=CN = mirahlabs.com");
+        assertThat(proxy.server().stderr() + proxy.server().errorLog()).doesNotContain("\"ssl_certificate\"");
+    }
+
+    /** What s_client printed of a full handshake with {@code server}; a failed handshake fails the test. */
+    private String dual(String server, String... args) {
+        List<String> all = new ArrayList<>(List.of("-servername", server));
+        all.addAll(List.of(args));
+        CommandResult r = sClient(all.toArray(new String[0]));
+        assertThat(r.exitCode()).as(String.join(" ", all) + "\n" + r.stdout() + r.stderr()).isZero();
+        return r.stdout();
     }
 
     @Test
@@ -325,7 +380,7 @@ class TlsTest {
 
     @Test
     void sessionsAreResumed() throws IOException {
-        for (String server : List.of("mirahlabs.com", "example.com")) {
+        for (String server : List.of("mirahlabs.com", "example.com", "dual.test", "dual-uwsgi-seed.test")) {
             for (String version : List.of("-tls1_2", "-tls1_3")) {
                 Path session = certs.path(server + version + ".session");
                 Files.deleteIfExists(session);

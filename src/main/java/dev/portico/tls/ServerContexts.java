@@ -6,6 +6,7 @@ import dev.portico.config.syntax.SourceLocation;
 import dev.portico.http.VirtualServer;
 import dev.portico.log.ErrorLog;
 import dev.portico.log.LogLevel;
+import dev.portico.tls.CertificateCredentials.CertifiedKey;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSsl;
@@ -25,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -134,7 +136,8 @@ final class ServerContexts {
             ErrorLog.current().log(LogLevel.NOTICE, "BoringSSL is not available ("
                     + OpenSsl.unavailabilityCause() + "), TLS uses the JDK's provider");
         }
-        KeyManagerFactory keys = keyManagers(conf);
+        List<CertifiedKey> pairs = certifiedKeys(conf);
+        KeyManagerFactory keys = keyManagers(conf, pairs);
         ClientCertificates clients = ClientCertificates.load(conf);
         List<String> protocols = protocols(provider, conf.protocols, conf.protocolsWhere, "ssl_protocols");
         SslContextBuilder b = SslContextBuilder.forServer(keys)
@@ -196,7 +199,15 @@ final class ServerContexts {
         } else {
             jdkNotices(conf);
         }
-        return new ServerTlsContext(context, provider == SslProvider.OPENSSL, conf, clients, staple);
+        CertificateCredentials credentials = null;
+        if (provider == SslProvider.OPENSSL && pairs.size() > 1) {
+            try {
+                credentials = CertificateCredentials.of(pairs, staple);
+            } catch (Exception e) {
+                throw contextError(conf, e);
+            }
+        }
+        return new ServerTlsContext(context, provider == SslProvider.OPENSSL, conf, clients, staple, credentials);
     }
 
     private ConfigException contextError(SslServerConf conf, Exception e) {
@@ -214,40 +225,44 @@ final class ServerContexts {
                 + (cause != e ? " (" + cause.getMessage() + ")" : ""), cert.where());
     }
 
-    /** The first ssl_certificate / ssl_certificate_key pair; the others are loaded and checked as nginx does. */
-    private KeyManagerFactory keyManagers(SslServerConf conf) throws ConfigException {
+    /**
+     * Every ssl_certificate / ssl_certificate_key pair, read and checked. As OpenSSL keeps one
+     * certificate per key type in nginx's SSL_CTX, a later pair replaces an earlier one of the
+     * same type (two RSA certificates: the second is served).
+     */
+    private static List<CertifiedKey> certifiedKeys(SslServerConf conf) throws ConfigException {
+        Map<String, CertifiedKey> byType = new LinkedHashMap<>();
+        for (int i = 0; i < conf.certificates.size(); i++) {
+            CertifiedKey pair = certifiedKey(conf.certificates.get(i), conf.certificateKeys.get(i), conf.passwords,
+                    "ssl_password_file");
+            byType.remove(pair.algorithm());
+            byType.put(pair.algorithm(), pair);
+        }
+        return new ArrayList<>(byType.values());
+    }
+
+    /**
+     * The key manager of the context. The JDK's provider asks it per key type as it negotiates,
+     * which chooses among several certificates; through BoringSSL it sets one certificate on each
+     * connection, and {@link CertificateCredentials} offers the others.
+     */
+    private static KeyManagerFactory keyManagers(SslServerConf conf, List<CertifiedKey> pairs)
+            throws ConfigException {
         try {
             KeyStore store = KeyStore.getInstance("PKCS12");
             store.load(null, null);
             char[] password = new char[0];
-            for (int i = 0; i < conf.certificates.size(); i++) {
-                SslServerConf.FileRef certFile = conf.certificates.get(i);
-                CertifiedKey pair = certifiedKey(certFile, conf.certificateKeys.get(i), conf.passwords,
-                        "ssl_password_file");
-                if (i == 0) {
-                    store.setKeyEntry("certificate", pair.key(), password,
-                            pair.chain().toArray(new X509Certificate[0]));
-                } else {
-                    // BoringSSL through Netty answers with the key its server-side cipher order names first,
-                    // not the one the client can use: an RSA-only client would fail. One pair is served.
-                    build.warn("only the first \"ssl_certificate\" of a server is served: \"" + certFile.text()
-                            + "\" is checked and not used (one certificate per server with BoringSSL)",
-                            certFile.where());
-                }
+            for (int i = 0; i < pairs.size(); i++) {
+                store.setKeyEntry("certificate-" + i, pairs.get(i).key(), password,
+                        pairs.get(i).chain().toArray(new X509Certificate[0]));
             }
             KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             factory.init(store, password);
             return factory;
-        } catch (ConfigException e) {
-            throw e;
         } catch (Exception e) {
             SslServerConf.FileRef cert = conf.certificates.get(0);
             throw new ConfigException("cannot use certificate \"" + cert.text() + "\": " + e, cert.where());
         }
-    }
-
-    /** A certificate chain (its own certificate first) and the private key that goes with it. */
-    record CertifiedKey(List<X509Certificate> chain, PrivateKey key) {
     }
 
     /**
@@ -274,7 +289,7 @@ final class ServerContexts {
             throw new ConfigException("SSL_CTX_use_PrivateKey(\"" + keyFile.text() + "\") failed (key values"
                     + " mismatch: the key is not the one of \"" + certFile.text() + "\")", keyFile.where());
         }
-        return new CertifiedKey(chain, key);
+        return new CertifiedKey(certFile, chain, key);
     }
 
     /** The key belongs to the certificate: same algorithm, and it signs what the certificate's key verifies. */

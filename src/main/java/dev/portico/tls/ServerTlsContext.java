@@ -20,14 +20,16 @@ final class ServerTlsContext {
     private final SslServerConf conf;
     private final ClientCertificates clients;
     private final byte[] staple;
+    private final CertificateCredentials credentials;
 
     ServerTlsContext(SslContext context, boolean openSsl, SslServerConf conf, ClientCertificates clients,
-                     byte[] staple) {
+                     byte[] staple, CertificateCredentials credentials) {
         this.context = context;
         this.openSsl = openSsl;
         this.conf = conf;
         this.clients = clients;
         this.staple = staple;
+        this.credentials = credentials;
     }
 
     SslContext sslContext() {
@@ -65,6 +67,9 @@ final class ServerTlsContext {
             }
             if (staple != null) {
                 e.setOcspResponse(staple);
+            }
+            if (credentials != null) {
+                credentials.addTo(e.sslPointer());
             }
         } else if (conf.preferServerCiphers) {
             SSLParameters parameters = engine.getSSLParameters();

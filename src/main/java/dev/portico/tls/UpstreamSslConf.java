@@ -120,7 +120,7 @@ public final class UpstreamSslConf {
                 throw new ConfigException("no \"" + prefix + "_ssl_certificate_key\" is defined for certificate \""
                         + certificate.text() + "\"", certificate.where());
             }
-            ServerContexts.CertifiedKey pair = ServerContexts.certifiedKey(certificate, certificateKey, passwords,
+            CertificateCredentials.CertifiedKey pair = ServerContexts.certifiedKey(certificate, certificateKey, passwords,
                     prefix + "_ssl_password_file");
             b.keyManager(pair.key(), pair.chain().toArray(new X509Certificate[0]));
         }

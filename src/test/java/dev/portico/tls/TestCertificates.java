@@ -18,27 +18,34 @@ import java.util.concurrent.TimeUnit;
 public final class TestCertificates {
 
     private final Path dir;
+    private final String days;
 
-    private TestCertificates(Path dir) {
+    private TestCertificates(Path dir, int days) {
         this.dir = dir;
+        this.days = Integer.toString(days);
     }
 
-    /** The root CA (root.pem) and its intermediate (intermediate.pem), in {@code dir}. */
+    /** The root CA (root.pem) and its intermediate (intermediate.pem), in {@code dir}; all valid 3 days. */
     public static TestCertificates create(Path dir) {
+        return create(dir, 3);
+    }
+
+    /** As {@link #create(Path)}, every certificate valid {@code days} days (90: as Let's Encrypt's). */
+    public static TestCertificates create(Path dir, int days) {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        TestCertificates c = new TestCertificates(dir);
+        TestCertificates c = new TestCertificates(dir, days);
         c.write("ca.ext", "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n");
         c.openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "root.key", "-out", "root.pem",
-                "-days", "3", "-subj", "/CN=Portico Test Root CA", "-addext", "basicConstraints=critical,CA:TRUE",
+                "-days", c.days, "-subj", "/CN=Portico Test Root CA", "-addext", "basicConstraints=critical,CA:TRUE",
                 "-addext", "keyUsage=critical,keyCertSign,cRLSign");
         c.openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "intermediate.key", "-out", "intermediate.csr",
                 "-subj", "/CN=Portico Test Intermediate CA");
         c.openssl("x509", "-req", "-in", "intermediate.csr", "-CA", "root.pem", "-CAkey", "root.key",
-                "-CAcreateserial", "-out", "intermediate.pem", "-days", "3", "-extfile", "ca.ext");
+                "-CAcreateserial", "-out", "intermediate.pem", "-days", c.days, "-extfile", "ca.ext");
         return c;
     }
 
@@ -48,7 +55,12 @@ public final class TestCertificates {
 
     /** A server certificate for {@code name} (RSA 2048) signed by the intermediate, and its full chain. */
     public TestCertificates chainLeaf(String name) {
-        key(name, false);
+        return chainLeaf(name, false);
+    }
+
+    /** As {@link #chainLeaf(String)}, with an ECDSA P-256 key when {@code ecdsa}. */
+    public TestCertificates chainLeaf(String name, boolean ecdsa) {
+        key(name, ecdsa);
         sign(name, "intermediate", "subjectAltName=DNS:" + name + "\nextendedKeyUsage=serverAuth\n");
         concat(name + "-fullchain.pem", name + ".pem", "intermediate.pem");
         return this;
@@ -58,7 +70,7 @@ public final class TestCertificates {
     public TestCertificates selfSigned(String name, boolean ecdsa) {
         List<String> args = new ArrayList<>(List.of("req", "-x509", "-newkey"));
         args.addAll(ecdsa ? List.of("ec", "-pkeyopt", "ec_paramgen_curve:P-256") : List.of("rsa:2048"));
-        args.addAll(List.of("-nodes", "-keyout", name + ".key", "-out", name + ".pem", "-days", "3",
+        args.addAll(List.of("-nodes", "-keyout", name + ".key", "-out", name + ".pem", "-days", days,
                 "-subj", "/CN=" + name, "-addext", "subjectAltName=DNS:" + name));
         openssl(args.toArray(new String[0]));
         return this;
@@ -68,7 +80,7 @@ public final class TestCertificates {
     public TestCertificates client(String name) {
         if (!Files.exists(path("clientca.pem"))) {
             openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "clientca.key", "-out",
-                    "clientca.pem", "-days", "3", "-subj", "/CN=Portico Test Client CA",
+                    "clientca.pem", "-days", days, "-subj", "/CN=Portico Test Client CA",
                     "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign");
         }
         key(name, false);
@@ -86,7 +98,7 @@ public final class TestCertificates {
     private void sign(String name, String ca, String extensions) {
         write(name + ".ext", extensions);
         openssl("x509", "-req", "-in", name + ".csr", "-CA", ca + ".pem", "-CAkey", ca + ".key", "-CAcreateserial",
-                "-out", name + ".pem", "-days", "3", "-extfile", name + ".ext");
+                "-out", name + ".pem", "-days", days, "-extfile", name + ".ext");
     }
 
     private void concat(String target, String... parts) {
