@@ -234,7 +234,7 @@ final class ServerContexts {
                         + " mismatch: the key is not the one of \"" + certFile.text() + "\")", keyFile.where());
             }
             byType.remove(key.getAlgorithm());
-            byType.put(key.getAlgorithm(), new CertifiedKey(certFile, chain, key));
+            byType.put(key.getAlgorithm(), new CertifiedKey(chain, key));
         }
         return new ArrayList<>(byType.values());
     }
