@@ -423,6 +423,27 @@ def report_problems(servers, prefixes, trouble, disturbed):
     return 1 if trouble else 0
 
 
+def print_medians(summary, label, width=8):
+    """The closing table: per case (`label`), each proxy's median requests/s, p99 and CPU per
+    request, and the ratios Portico/nginx."""
+    print(f"{label:{width}} {'portico req/s':>14} {'nginx req/s':>12} {'ratio':>6}   "
+          f"{'portico p99':>11} {'nginx p99':>10} {'ratio':>6}   "
+          f"{'portico CPU':>11} {'nginx CPU':>10} {'ratio':>6}")
+    for case, by in summary.items():
+        p, n = by["portico"], by["nginx"]
+        print(f"{case:{width}} {p['rps']:14.0f} {n['rps']:12.0f} {ratio(p['rps'], n['rps']):6.2f}   "
+              f"{p['p99_ms']:8.2f} ms {n['p99_ms']:7.2f} ms {ratio(p['p99_ms'], n['p99_ms']):6.2f}   "
+              f"{p['cpu_us_per_request']:5.1f} us/req {n['cpu_us_per_request']:4.1f} us/req "
+              f"{ratio(p['cpu_us_per_request'], n['cpu_us_per_request']):6.2f}")
+
+
+def stop_all(started, root):
+    """Stops every process this program started, the last first, and removes its temporary folder."""
+    for process in reversed(started):
+        process.stop()
+    shutil.rmtree(root, ignore_errors=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_run_options(parser)
@@ -516,21 +537,11 @@ def main():
         with open("/proc/loadavg") as f:
             print(f"\nload average after: {' '.join(f.read().split()[:3])}")
         print(f"\nmedians of {args.rounds} rounds (rps ratio >= 1 and p99 / CPU ratios <= 1 favour Portico)")
-        print(f"{'scenario':8} {'portico req/s':>14} {'nginx req/s':>12} {'ratio':>6}   "
-              f"{'portico p99':>11} {'nginx p99':>10} {'ratio':>6}   "
-              f"{'portico CPU':>11} {'nginx CPU':>10} {'ratio':>6}")
-        for scenario, by in summary.items():
-            p, n = by["portico"], by["nginx"]
-            print(f"{scenario:8} {p['rps']:14.0f} {n['rps']:12.0f} {ratio(p['rps'], n['rps']):6.2f}   "
-                  f"{p['p99_ms']:8.2f} ms {n['p99_ms']:7.2f} ms {ratio(p['p99_ms'], n['p99_ms']):6.2f}   "
-                  f"{p['cpu_us_per_request']:5.1f} us/req {n['cpu_us_per_request']:4.1f} us/req "
-                  f"{ratio(p['cpu_us_per_request'], n['cpu_us_per_request']):6.2f}")
+        print_medians(summary, "scenario")
 
         return report_problems(servers, prefixes, trouble, disturbed)
     finally:
-        for process in reversed(started):
-            process.stop()
-        shutil.rmtree(root, ignore_errors=True)
+        stop_all(started, root)
 
 
 if __name__ == "__main__":

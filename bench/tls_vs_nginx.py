@@ -249,15 +249,7 @@ def main():
             print(f"\nload average after: {' '.join(f.read().split()[:3])}")
         print(f"\nmedians of {args.rounds} rounds; handshake cases: requests/s = full handshakes/s, "
               f"CPU per request = per handshake")
-        print(f"{'case':10} {'portico req/s':>14} {'nginx req/s':>12} {'ratio':>6}   "
-              f"{'portico p99':>11} {'nginx p99':>10} {'ratio':>6}   "
-              f"{'portico CPU':>11} {'nginx CPU':>10} {'ratio':>6}")
-        for case, by in summary.items():
-            p, n = by["portico"], by["nginx"]
-            print(f"{case:10} {p['rps']:14.0f} {n['rps']:12.0f} {bench.ratio(p['rps'], n['rps']):6.2f}   "
-                  f"{p['p99_ms']:8.2f} ms {n['p99_ms']:7.2f} ms {bench.ratio(p['p99_ms'], n['p99_ms']):6.2f}   "
-                  f"{p['cpu_us_per_request']:5.1f} us/req {n['cpu_us_per_request']:4.1f} us/req "
-                  f"{bench.ratio(p['cpu_us_per_request'], n['cpu_us_per_request']):6.2f}")
+        bench.print_medians(summary, "case", 10)
         if "https" in summary and "http" in summary:
             print("\nHTTPS / HTTP, keep-alive (what TLS costs each proxy per request)")
             for name in bench.SERVERS:
@@ -267,9 +259,7 @@ def main():
 
         return bench.report_problems(servers, prefixes, trouble, disturbed)
     finally:
-        for process in reversed(started):
-            process.stop()
-        shutil.rmtree(root, ignore_errors=True)
+        bench.stop_all(started, root)
 
 
 if __name__ == "__main__":

@@ -145,6 +145,19 @@ class TlsTest {
                     return 200 "dual\\n";
                 }
 
+                server {
+                    listen 127.0.0.1:%%PORT2%% ssl;
+                    server_name dual-stapled.test;
+                    ssl_certificate certs/rsa.pem;
+                    ssl_certificate_key certs/rsa.key;
+                    ssl_certificate certs/ecdsa.pem;
+                    ssl_certificate_key certs/ecdsa.key;
+                    ssl_protocols TLSv1.2 TLSv1.3;
+                    ssl_stapling on;
+                    ssl_stapling_file certs/ocsp.der;
+                    return 200 "stapled\\n";
+                }
+
                 # Two RSA certificates: as in nginx (OpenSSL keeps one per key type), the second is served
                 server {
                     listen 127.0.0.1:%%PORT2%% ssl;
@@ -180,6 +193,11 @@ class TlsTest {
         certs = TestCertificates.create(prefix.path("conf/certs")).chainLeaf("mirahlabs.com").chainLeaf("mtls.test")
                 .selfSigned("example.com", true).selfSigned("rsa", false).selfSigned("ecdsa", true)
                 .client("client.test");
+        // A DER OCSP response (status "unknown": the responder's index is empty) for ssl_stapling_file.
+        Files.writeString(certs.path("index.txt"), "");
+        certs.openssl("ocsp", "-issuer", "rsa.pem", "-cert", "rsa.pem", "-no_nonce", "-reqout", "ocsp-request.der");
+        certs.openssl("ocsp", "-index", "index.txt", "-rsigner", "rsa.pem", "-rkey", "rsa.key", "-CA", "rsa.pem",
+                "-reqin", "ocsp-request.der", "-respout", "ocsp.der", "-ndays", "1");
         Files.copy(Portico.home().resolve("conf/uwsgi_params"), prefix.path("conf/uwsgi_params"));
         Files.createDirectories(prefix.path("www/static"));
         Files.writeString(prefix.path("www/static/app.css"), "body { color: teal; }\n");
@@ -353,6 +371,17 @@ class TlsTest {
         }
         assertThat(sClient("-servername", "rsa-twice.test").stdout()).contains("subject=CN = mirahlabs.com");
         assertThat(proxy.server().stderr() + proxy.server().errorLog()).doesNotContain("\"ssl_certificate\"");
+    }
+
+    @Test
+    void theStapledResponseGoesWithEachCertificate() {
+        assertThat(dual("dual-stapled.test", "-status", "-tls1_3", "-sigalgs", "ecdsa_secp256r1_sha256"))
+                .contains("subject=CN = ecdsa").contains("OCSP Response Status: successful");
+        assertThat(dual("dual-stapled.test", "-status", "-tls1_3", "-sigalgs", "rsa_pss_rsae_sha256"))
+                .contains("subject=CN = rsa").contains("OCSP Response Status: successful");
+        assertThat(dual("dual-stapled.test", "-status", "-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"))
+                .contains("subject=CN = rsa").contains("OCSP Response Status: successful");
+        assertThat(dual("dual.test", "-status", "-tls1_3")).contains("OCSP response: no response sent");
     }
 
     /** What s_client printed of a full handshake with {@code server}; a failed handshake fails the test. */

@@ -31,7 +31,7 @@ final class CertificateCredentials {
     private static final Cleaner CLEANER = Cleaner.create();
 
     /** A certificate chain and its key, as one ssl_certificate / ssl_certificate_key pair gives them. */
-    record CertifiedKey(SslServerConf.FileRef file, List<X509Certificate> chain, PrivateKey key) {
+    record CertifiedKey(List<X509Certificate> chain, PrivateKey key) {
 
         String algorithm() {
             return key.getAlgorithm();

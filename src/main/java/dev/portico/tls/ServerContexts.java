@@ -289,7 +289,7 @@ final class ServerContexts {
             throw new ConfigException("SSL_CTX_use_PrivateKey(\"" + keyFile.text() + "\") failed (key values"
                     + " mismatch: the key is not the one of \"" + certFile.text() + "\")", keyFile.where());
         }
-        return new CertifiedKey(certFile, chain, key);
+        return new CertifiedKey(chain, key);
     }
 
     /** The key belongs to the certificate: same algorithm, and it signs what the certificate's key verifies. */
