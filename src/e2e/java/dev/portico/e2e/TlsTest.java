@@ -385,6 +385,25 @@ class TlsTest {
     }
 
     /** What s_client printed of a full handshake with {@code server}; a failed handshake fails the test. */
+    @Test
+    void everyRsaSignatureSchemeAndTheRsaKeyExchangeCompleteAHandshake() {
+        // The RSA key's operations are done outside BoringSSL (RsaKeyOperations): each scheme a client may
+        // ask for, checked by openssl against the certificate, then a request over the connection.
+        for (List<String> c : List.of(List.of("-tls1_2", "rsa_pkcs1_sha256", "RSA", "SHA256"),
+                List.of("-tls1_2", "rsa_pkcs1_sha384", "RSA", "SHA384"),
+                List.of("-tls1_2", "rsa_pkcs1_sha512", "RSA", "SHA512"),
+                List.of("-tls1_2", "rsa_pss_rsae_sha384", "RSA-PSS", "SHA384"),
+                List.of("-tls1_3", "rsa_pss_rsae_sha256", "RSA-PSS", "SHA256"),
+                List.of("-tls1_3", "rsa_pss_rsae_sha512", "RSA-PSS", "SHA512"))) {
+            assertThat(dual("dual.test", c.get(0), "-sigalgs", c.get(1))).contains("subject=CN = rsa")
+                    .contains("Peer signature type: " + c.get(2) + "\n").contains("Peer signing digest: " + c.get(3))
+                    .contains("HTTP/1.1 200");
+        }
+        // TLS_RSA suites (in nginx's default ssl_ciphers): the client's premaster secret is decrypted with the key.
+        assertThat(dual("dual.test", "-tls1_2", "-cipher", "AES128-GCM-SHA256")).contains("subject=CN = rsa")
+                .contains("New, TLSv1.2, Cipher is AES128-GCM-SHA256").contains("HTTP/1.1 200");
+    }
+
     private String dual(String server, String... args) {
         List<String> all = new ArrayList<>(List.of("-servername", server));
         all.addAll(List.of(args));

@@ -14,14 +14,13 @@ import java.util.Base64;
 import java.util.List;
 
 /**
- * A server's several certificates (nginx's ssl_certificate given more than once, an RSA and
- * an ECDSA one, say) as BoringSSL credentials. Each connection gets them all, and BoringSSL
- * serves the first one that the ClientHello can use: by its cipher suites in TLSv1.2, by its
- * signature algorithms in TLSv1.3.
+ * A server's certificates beyond the one Netty sets on each connection (nginx's ssl_certificate
+ * given more than once: an ECDSA one beside the RSA one, say) as BoringSSL credentials. Each
+ * connection gets them all, and BoringSSL serves the first one that the ClientHello can use (by
+ * its cipher suites in TLSv1.2, by its signature algorithms in TLSv1.3), Netty's last.
  *
  * <p>Netty's own path cannot choose: its certificate callback asks the key manager for the key
- * types of the server's cipher list, in the server's order, never the client's. It still sets
- * one pair on each connection; BoringSSL tries that one last.
+ * types of the server's cipher list, in the server's order, never the client's.
  *
  * <p>The credentials are native objects: each connection takes a reference of its own
  * (SSL_add1_credential), and this object's references are freed once it is unreachable.

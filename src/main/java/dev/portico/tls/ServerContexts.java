@@ -137,10 +137,16 @@ final class ServerContexts {
                     + OpenSsl.unavailabilityCause() + "), TLS uses the JDK's provider");
         }
         List<CertifiedKey> pairs = certifiedKeys(conf);
-        KeyManagerFactory keys = keyManagers(conf, pairs);
+        boolean boringSsl = provider == SslProvider.OPENSSL;
+        // Through BoringSSL, Netty sets one pair on each connection (an RSA one where there is one,
+        // so that its signatures can go to RsaKeyOperations); CertificateCredentials offers the others.
+        CertifiedKey main = pairs.stream().filter(p -> p.algorithm().equals("RSA")).findFirst().orElse(pairs.get(0));
         ClientCertificates clients = ClientCertificates.load(conf);
         List<String> protocols = protocols(provider, conf.protocols, conf.protocolsWhere, "ssl_protocols");
-        SslContextBuilder b = SslContextBuilder.forServer(keys)
+        RsaKeyOperations rsa = boringSsl ? RsaKeyOperations.forKey(main.key()) : null;
+        SslContextBuilder b = (boringSsl
+                        ? SslContextBuilder.forServer(new OneCertificateKeyManager(main, rsa == null))
+                        : SslContextBuilder.forServer(keyManagers(conf, pairs)))
                 .sslProvider(provider)
                 .protocols(protocols)
                 .sessionTimeout(conf.sessionTimeout)
@@ -170,7 +176,10 @@ final class ServerContexts {
         if (staple != null) {
             b.enableOcsp(true);
         }
-        if (provider == SslProvider.OPENSSL && !conf.ecdhCurve.equals("auto")) {
+        if (rsa != null) {
+            b.option(OpenSslContextOption.PRIVATE_KEY_METHOD, rsa);
+        }
+        if (boringSsl && !conf.ecdhCurve.equals("auto")) {
             b.option(OpenSslContextOption.GROUPS, conf.ecdhCurve.split(":"));
         }
         if (conf.dhparam != null) {
@@ -200,14 +209,15 @@ final class ServerContexts {
             jdkNotices(conf);
         }
         CertificateCredentials credentials = null;
-        if (provider == SslProvider.OPENSSL && pairs.size() > 1) {
+        List<CertifiedKey> others = pairs.stream().filter(p -> p != main).toList();
+        if (boringSsl && !others.isEmpty()) {
             try {
-                credentials = CertificateCredentials.of(pairs, staple);
+                credentials = CertificateCredentials.of(others, staple);
             } catch (Exception e) {
                 throw contextError(conf, e);
             }
         }
-        return new ServerTlsContext(context, provider == SslProvider.OPENSSL, conf, clients, staple, credentials);
+        return new ServerTlsContext(context, boringSsl, conf, clients, staple, credentials);
     }
 
     private ConfigException contextError(SslServerConf conf, Exception e) {
@@ -242,9 +252,8 @@ final class ServerContexts {
     }
 
     /**
-     * The key manager of the context. The JDK's provider asks it per key type as it negotiates,
-     * which chooses among several certificates; through BoringSSL it sets one certificate on each
-     * connection, and {@link CertificateCredentials} offers the others.
+     * The key manager of a context on the JDK's provider, which asks it per key type as it
+     * negotiates and so chooses among several certificates.
      */
     private static KeyManagerFactory keyManagers(SslServerConf conf, List<CertifiedKey> pairs)
             throws ConfigException {
