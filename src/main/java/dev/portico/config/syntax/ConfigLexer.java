@@ -172,8 +172,11 @@ final class ConfigLexer {
                         singleQuoted = true;
                         lastSpace = false;
                     }
-                    // Note that a "$" starting a word does not begin a variable, so an
-                    // unquoted word cannot start with "${": nginx reads the "{" as a block.
+                    // A "$" starting a word begins a variable, so "${uri}" is one word.
+                    case '$' -> {
+                        variable = true;
+                        lastSpace = false;
+                    }
                     default -> lastSpace = false;
                 }
                 continue;
