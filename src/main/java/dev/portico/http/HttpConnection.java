@@ -18,6 +18,8 @@ public final class HttpConnection {
     private final Channel channel;
     private ListenSocket listen;
     private boolean secure;
+    private String sslServerName;
+    private java.util.function.Predicate<VirtualServer> verifiesClients;
     private int requests;
 
     public HttpConnection(Channel channel, ListenSocket listen) {
@@ -53,6 +55,26 @@ public final class HttpConnection {
 
     public void markSecure() {
         this.secure = true;
+    }
+
+    /**
+     * The SNI name of the TLS handshake, normalized as a Host (lower case, no trailing dot), and
+     * which servers verify client certificates: a request may name another server only when the
+     * one it names does not (nginx's hc->ssl_servername and its check in ngx_http_set_virtual_server).
+     */
+    public void negotiated(String serverName, java.util.function.Predicate<VirtualServer> verifiesClients) {
+        this.sslServerName = serverName;
+        this.verifiesClients = verifiesClients;
+    }
+
+    /** The SNI name the handshake negotiated, or null (none sent, or not TLS). */
+    public String sslServerName() {
+        return sslServerName;
+    }
+
+    /** True when {@code server} verifies client certificates, so it serves only the negotiated name. */
+    public boolean verifiesClients(VirtualServer server) {
+        return verifiesClients != null && verifiesClients.test(server);
     }
 
     /** Counts a new request and returns its number on this connection, from 1. */

@@ -29,16 +29,28 @@ public final class RequestProcessor {
     /** Starts a request whose head has been read and checked by the connection. */
     public static void start(HttpExchange x, ServerNames servers, ResponseWriter writer) {
         x.attachWriter(writer);
+        ServerNames.Selection negotiated = negotiatedServer(x, servers);
+        VirtualServer connectionServer = negotiated != null ? negotiated.server() : servers.defaultServer();
         String host = hostOf(x);
         if (host == INVALID_HOST) {
-            x.setServer(servers.defaultServer());
-            x.setLocation(servers.defaultServer().root());
+            x.setServer(connectionServer);
+            x.setLocation(connectionServer.root());
             logError(x, LogLevel.INFO, "client sent invalid host header while reading client request headers");
             finish(x, 400);
             return;
         }
         x.setHost(host);
-        ServerNames.Selection selection = servers.select(host);
+        ServerNames.Selection selection = serverFor(x, servers, negotiated, host);
+        if (negotiated != null && selection != negotiated && x.connection().verifiesClients(selection.server())) {
+            // nginx's ngx_http_set_virtual_server: answered by the server the handshake chose.
+            x.setServer(connectionServer);
+            x.setLocation(connectionServer.root());
+            logError(x, LogLevel.INFO, "client attempted to request the server name different from the one that"
+                    + " was negotiated while reading client request " + (x.requestUri().startsWith("/")
+                    ? "headers" : "line"));
+            finish(x, 421);
+            return;
+        }
         x.setServer(selection.server());
         x.setLocation(selection.server().root());
         if (selection.captures() != null) {
@@ -79,17 +91,51 @@ public final class RequestProcessor {
     private static final String INVALID_HOST = new String("invalid");
 
     /**
+     * The server the TLS handshake's SNI name selected among these (nginx's hc->conf_ctx with
+     * hc->ssl_servername), or null when no name was sent or none matched: the default server's
+     * connection.
+     */
+    private static ServerNames.Selection negotiatedServer(HttpExchange x, ServerNames servers) {
+        String name = x.connection() == null ? null : x.connection().sslServerName();
+        return name == null ? null : servers.find(name);
+    }
+
+    /**
+     * The server for a request's host (null: none sent), as nginx's ngx_http_set_virtual_server: the
+     * SNI's server when the host is its negotiated name, else the server the host selects (an absent
+     * host looks up the empty name), else the default server. The caller refuses another name's
+     * server (another Selection) that verifies client certificates (421), even the same server.
+     */
+    private static ServerNames.Selection serverFor(HttpExchange x, ServerNames servers,
+                                                   ServerNames.Selection negotiated, String host) {
+        if (negotiated != null && (host == null ? "" : host).equals(x.connection().sslServerName())) {
+            return negotiated;
+        }
+        return servers.select(host);
+    }
+
+    /**
+     * A server name as a Host header's host is read (ngx_http_validate_host: no port, no trailing dot,
+     * lower case), or null when it is empty or invalid; for the TLS handshake's SNI name.
+     */
+    public static String serverName(String raw) {
+        String name = normalizeHost(raw);
+        return name == INVALID_HOST || name.isEmpty() ? null : name;
+    }
+
+    /**
      * Answers a request the connection refused while reading it. The server is
      * still chosen by Host where possible, so its error_page and logs apply.
      */
     public static void fail(HttpExchange x, ServerNames servers, ResponseWriter writer, int status, String reason) {
         x.attachWriter(writer);
-        VirtualServer server = servers.defaultServer();
+        ServerNames.Selection negotiated = negotiatedServer(x, servers);
+        VirtualServer server = negotiated != null ? negotiated.server() : servers.defaultServer();
         String host = x.requestHeaders().get(HttpHeaderNames.HOST);
         if (host != null) {
             String normalized = normalizeHost(host);
             if (normalized != INVALID_HOST) {
-                server = servers.select(normalized).server();
+                server = serverFor(x, servers, negotiated, normalized).server();
             }
         }
         x.setServer(server);

@@ -69,6 +69,15 @@ public final class ServerNames {
 
     /** Finds the server for a normalized host (lower case, no port, no trailing dot); null host = none sent. */
     public Selection select(String host) {
+        Selection found = find(host);
+        return found != null ? found : new Selection(defaultServer, null);
+    }
+
+    /**
+     * The server a name selects, or null when none does (nginx's ngx_http_find_virtual_server): an
+     * empty or null name is looked up among the exact names only, where `server_name ""` put it.
+     */
+    public Selection find(String host) {
         String key = host == null ? "" : host;
         VirtualServer s = exact.get(key);
         if (s != null) {
@@ -101,6 +110,6 @@ public final class ServerNames {
                 }
             }
         }
-        return new Selection(defaultServer, null);
+        return null;
     }
 }

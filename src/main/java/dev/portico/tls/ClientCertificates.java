@@ -56,6 +56,11 @@ final class ClientCertificates {
         this.depth = depth;
     }
 
+    /** The CAs of ssl_client_certificate, whose names the handshake sends to clients. */
+    List<X509Certificate> advertised() {
+        return advertised;
+    }
+
     static ClientCertificates load(SslServerConf conf) throws ConfigException {
         List<X509Certificate> advertised = read(conf.clientCertificate);
         List<X509Certificate> all = new ArrayList<>(advertised);

@@ -4,14 +4,15 @@ import dev.portico.http.Flow;
 import dev.portico.http.HttpConnection;
 import dev.portico.http.HttpExchange;
 import dev.portico.http.RequestProcessor;
+import dev.portico.http.VirtualServer;
 import dev.portico.log.LogLevel;
 
 /**
- * What nginx checks of a request on a TLS port once its server is chosen by
- * Host, before any phase (ngx_http_set_virtual_server, ngx_http_process_request):
- * plain HTTP sent to the port (497), a Host other than the SNI name when the
- * server verifies clients (421), and the client certificate (495, 496). Run
- * first in the server-rewrite phase, once per request.
+ * What nginx checks of a request on a TLS port once its server is chosen
+ * (ngx_http_process_request): plain HTTP sent to the port (497) and the client
+ * certificate (495, 496). Run first in the server-rewrite phase, once per
+ * request. A Host other than the SNI name, for a server that verifies clients
+ * (421), is refused where the server is chosen (RequestProcessor.start).
  */
 final class RequestChecks {
 
@@ -34,12 +35,6 @@ final class RequestChecks {
         if (tls == null || conf.verify == SslServerConf.Verify.OFF) {
             return Flow.NEXT;
         }
-        // nginx routes by Host whatever the SNI name was; only a server that verifies clients refuses
-        // a Host other than the name its certificate was negotiated for.
-        if (tls.serverName != null && x.host() != null && !tls.serverName.equalsIgnoreCase(x.host())) {
-            return refuse(x, 421, "client attempted to request the server name different from the one that"
-                    + " was negotiated");
-        }
         ClientCertificates.Result result = tls.verification();
         if (result != null && !result.ok()
                 && !(conf.verify == SslServerConf.Verify.OPTIONAL_NO_CA && result.onlyIssuerUnknown())) {
@@ -52,6 +47,11 @@ final class RequestChecks {
             return refuse(x, 496, "client sent no required SSL certificate");
         }
         return Flow.NEXT;
+    }
+
+    /** The servers that answer only the SNI name they were negotiated for (RequestProcessor's 421). */
+    static boolean verifiesClients(VirtualServer server) {
+        return server.serverConf().get(SslModule.SSL).verify != SslServerConf.Verify.OFF;
     }
 
     private static Flow refuse(HttpExchange x, int status, String reason) {

@@ -12,6 +12,7 @@ import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.OpenSslContextOption;
 import io.netty.handler.ssl.OpenSslServerContext;
+import io.netty.handler.ssl.OpenSslServerSessionContext;
 import io.netty.handler.ssl.OpenSslSessionTicketKey;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -25,6 +26,7 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,6 +59,8 @@ final class ServerContexts {
     private final Map<VirtualServer, ServerTlsContext> byServer = new IdentityHashMap<>();
     private final Map<VirtualServer, ServerTlsContext> byServerHttp2 = new IdentityHashMap<>();
     private final Map<List<Object>, ServerTlsContext> bySettings = new HashMap<>();
+    /** Ticket keys by session id context: the contexts of one identity resume each other's sessions. */
+    private final Map<String, OpenSslSessionTicketKey[]> ticketKeysByIdentity = new HashMap<>();
 
     ServerContexts(ConfigBuild build) {
         this.build = build;
@@ -200,11 +204,13 @@ final class ServerContexts {
         }
         if (provider == SslProvider.OPENSSL) {
             OpenSslServerContext openSsl = (OpenSslServerContext) context;
-            openSsl.sessionContext().setSessionCacheEnabled(conf.cache == SslServerConf.Cache.BUILTIN
-                    || conf.shared != null);
-            if (!conf.sessionTicketKeys.isEmpty()) {
-                openSsl.sessionContext().setTicketKeys(ticketKeys(conf));
-            }
+            OpenSslServerSessionContext sessions = (OpenSslServerSessionContext) openSsl.sessionContext();
+            sessions.setSessionCacheEnabled(conf.cache == SslServerConf.Cache.BUILTIN || conf.shared != null);
+            byte[] identity = sessionIdContext(conf, pairs, clients);
+            sessions.setSessionIdContext(identity);
+            sessions.setTicketKeys(conf.sessionTicketKeys.isEmpty()
+                    ? ticketKeysByIdentity.computeIfAbsent(HexFormat.of().formatHex(identity), k -> randomTicketKey())
+                    : ticketKeys(conf));
         } else {
             jdkNotices(conf);
         }
@@ -451,6 +457,42 @@ final class ServerContexts {
                 SSLContext.free(ctx);
             }
         }
+    }
+
+    /**
+     * nginx's ngx_ssl_session_id_context: SHA-1 of "HTTP", of each certificate's SHA-1 and of the
+     * names of the CAs sent to clients; Portico adds the ssl_verify_client mode. A session resumes
+     * only in a context with the same one, so a server never takes a session another certificate
+     * (or another client verification) established.
+     */
+    private static byte[] sessionIdContext(SslServerConf conf, List<CertifiedKey> pairs, ClientCertificates clients)
+            throws ConfigException {
+        try {
+            java.security.MessageDigest sha1 = java.security.MessageDigest.getInstance("SHA-1");
+            sha1.update("HTTP".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            for (CertifiedKey pair : pairs) {
+                sha1.update(java.security.MessageDigest.getInstance("SHA-1").digest(pair.chain().get(0).getEncoded()));
+            }
+            for (X509Certificate ca : clients.advertised()) {
+                sha1.update(ca.getSubjectX500Principal().getEncoded());
+            }
+            sha1.update((byte) conf.verify.ordinal());
+            return sha1.digest();
+        } catch (java.security.GeneralSecurityException e) {
+            throw new ConfigException("cannot make the session id context: " + e.getMessage(),
+                    conf.certificates.get(0).where());
+        }
+    }
+
+    /**
+     * A ticket key made at load, as OpenSSL makes one per SSL_CTX when no ssl_session_ticket_key is
+     * given; shared by the contexts of one session id context so that they take each other's tickets.
+     */
+    private static OpenSslSessionTicketKey[] randomTicketKey() {
+        byte[] bytes = new byte[48];
+        new java.security.SecureRandom().nextBytes(bytes);
+        return new OpenSslSessionTicketKey[] {new OpenSslSessionTicketKey(Arrays.copyOfRange(bytes, 0, 16),
+                Arrays.copyOfRange(bytes, 16, 32), Arrays.copyOfRange(bytes, 32, 48))};
     }
 
     /** nginx's 48-byte ssl_session_ticket_key files: name (16), AES key (16), HMAC key (16). */

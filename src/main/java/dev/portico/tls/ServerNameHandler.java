@@ -1,5 +1,7 @@
 package dev.portico.tls;
 
+import dev.portico.http.HttpConnection;
+import dev.portico.http.RequestProcessor;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
@@ -13,7 +15,8 @@ import java.util.List;
 /**
  * The first handler of a TLS connection: reads the ClientHello, lets its SNI
  * name pick the server's context ({@link TlsListener#select}) and puts that
- * context's SslHandler in its own place. A first byte that cannot start a TLS
+ * context's SslHandler in its own place; the name goes to the connection,
+ * where it chooses the server of requests (RequestProcessor). A first byte that cannot start a TLS
  * record means plain HTTP: the handler steps aside and the request is answered
  * with nginx's 400 "The plain HTTP request was sent to HTTPS port".
  */
@@ -63,6 +66,10 @@ final class ServerNameHandler extends SniHandler {
     protected SslHandler newSslHandler(SslContext context, ByteBufAllocator allocator) {
         SslHandler handler = chosen.newHandler(allocator);
         channel.attr(TlsSession.KEY).set(new TlsSession(hostname(), chosen, handler));
+        HttpConnection connection = channel.attr(HttpConnection.KEY).get();
+        if (connection != null && hostname() != null) {
+            connection.negotiated(RequestProcessor.serverName(hostname()), RequestChecks::verifiesClients);
+        }
         return handler;
     }
 }

@@ -55,15 +55,15 @@ final class ServerTlsContext {
         handler.setWrapDataSize((int) Math.min(conf.bufferSize, 16384));
         SSLEngine engine = handler.engine();
         if (openSsl && engine instanceof ReferenceCountedOpenSslEngine e) {
-            int options = 0;
             if (!conf.sessionTickets) {
-                options |= SSL.SSL_OP_NO_TICKET;
+                SSL.setOptions(e.sslPointer(), SSL.SSL_OP_NO_TICKET);
             }
+            // Netty's contexts prefer the server's order; nginx sets SSL_OP_CIPHER_SERVER_PREFERENCE only
+            // with ssl_prefer_server_ciphers on, so by default the client's order chooses (TLSv1.2).
             if (conf.preferServerCiphers) {
-                options |= SSL.SSL_OP_CIPHER_SERVER_PREFERENCE;
-            }
-            if (options != 0) {
-                SSL.setOptions(e.sslPointer(), options);
+                SSL.setOptions(e.sslPointer(), SSL.SSL_OP_CIPHER_SERVER_PREFERENCE);
+            } else {
+                SSL.clearOptions(e.sslPointer(), SSL.SSL_OP_CIPHER_SERVER_PREFERENCE);
             }
             if (staple != null) {
                 e.setOcspResponse(staple);

@@ -34,7 +34,8 @@ import java.util.Map;
  * server configuration, and the sockets of `listen ... ssl` that put TLS in
  * front of HTTP (SNI picks the server's context). The per-request checks
  * that nginx makes before the phases (plain HTTP on a TLS port, client
- * certificates, SNI against Host) run first in the server-rewrite phase.
+ * certificates) run first in the server-rewrite phase; SNI against Host is
+ * decided where the server is chosen (RequestProcessor.start).
  */
 public final class SslModule implements Module {
 
@@ -163,13 +164,13 @@ public final class SslModule implements Module {
         return List.copyOf(passwords);
     }
 
-    /** nginx's ngx_conf_set_bitmask_slot over ngx_http_ssl_protocols. */
+    /**
+     * nginx's ngx_conf_set_bitmask_slot over ngx_http_ssl_protocols: each occurrence in a block
+     * adds its words to the ones before, a word already set is a warning.
+     */
     private static void protocols(DirectiveCall c) throws ConfigException {
         SslServerConf s = c.conf(SSL);
-        if (s.protocols != null) {
-            throw c.duplicate();
-        }
-        s.protocols = SslProtocols.add(c, 0);
+        s.protocols = SslProtocols.add(c, s.protocols == null ? 0 : s.protocols);
         s.protocolsWhere = c.where();
     }
 
