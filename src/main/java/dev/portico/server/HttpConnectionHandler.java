@@ -131,6 +131,9 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
 
     private long pendingRequestBytes;
 
+    /** Flushes what was written and not yet flushed (a streamed response's head); nothing when all is out. */
+    private final Runnable flushTask = () -> ctx.flush();
+
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
@@ -246,7 +249,16 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
         // Keep reading while a request body is being read and dropped, or while idle between requests.
         if (current == null || (!bodyComplete && !bodyPaused)) {
             read();
+        } else if (answering() && !inspector.holdsBytes() && (pipelined == null || pipelined.isEmpty())) {
+            // While a request is answered the socket stays of interest (re-arming it costs a system
+            // call per request); what comes meanwhile is held, and reading stops, until it is done.
+            read();
         }
+    }
+
+    /** A request is being answered with its whole body read: bytes that come now begin the next request. */
+    boolean answering() {
+        return current != null && bodyComplete && tunnel == null && state != State.CLOSING && inspector != null;
     }
 
     @Override
@@ -280,6 +292,12 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
             return;
         }
         if (current != null && bodyComplete) {
+            if (obj instanceof LastHttpContent && !(obj instanceof HttpRequest)
+                    && (pipelined == null || pipelined.isEmpty())) {
+                // The decoder's end of a request without a body, the one being answered: nothing to keep.
+                ReferenceCountUtil.release(obj);
+                return;
+            }
             // A pipelined request: it waits until the current response is written.
             if (pipelined == null) {
                 pipelined = new ArrayDeque<>(4);
@@ -499,8 +517,10 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
                 streaming = null;
                 responseWritten(x, f, sink.written());
             });
-            ctx.flush();
             stream.source().start(sink);
+            // The head goes out with the first piece of the body when that is already read (one
+            // write, as nginx's postponed output); otherwise on its own once this event is handled.
+            ctx.executor().execute(flushTask);
             return;
         }
         ChannelFuture done = writeBody(x, body, chunked, core);
@@ -793,6 +813,17 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
             }
         }
         schedule(core.keepaliveTimeout(), this::keepaliveTimedOut);
+        if (inspector != null && inspector.holdsBytes()) {
+            try {
+                inspector.decodeHeld(ctx.pipeline().context(inspector));
+            } catch (Exception e) {
+                exceptionCaught(ctx, e);
+                return;
+            }
+            if (current != null || state == State.CLOSING) {
+                return;
+            }
+        }
         ctx.executor().execute(this::shedCodec);
         read();
     }
