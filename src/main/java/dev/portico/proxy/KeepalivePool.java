@@ -1,5 +1,6 @@
 package dev.portico.proxy;
 
+import dev.portico.http.ConnectionTimer;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -10,7 +11,6 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The idle connections of one upstream block (nginx's
@@ -51,6 +50,13 @@ public final class KeepalivePool {
     private static final class Usage {
         final long createdNanos = System.nanoTime();
         int requests;
+        /** keepalive_timeout while idle; one per connection, re-armed each time it is kept. */
+        final ConnectionTimer idleTimer;
+
+        Usage(Channel channel) {
+            idleTimer = new ConnectionTimer(channel.eventLoop());
+            channel.closeFuture().addListener(f -> idleTimer.cancel());
+        }
     }
 
     private static final AttributeKey<Usage> USAGE = AttributeKey.valueOf(KeepalivePool.class, "usage");
@@ -69,7 +75,7 @@ public final class KeepalivePool {
     static void countRequest(Channel channel) {
         Usage usage = channel.attr(USAGE).get();
         if (usage == null) {
-            usage = new Usage();
+            usage = new Usage(channel);
             channel.attr(USAGE).set(usage);
         }
         usage.requests++;
@@ -98,7 +104,7 @@ public final class KeepalivePool {
         }
         for (Iterator<Idle> it = cache.iterator(); it.hasNext(); ) {
             Idle idle = it.next();
-            if (!idle.peer.equals(peer) || !Objects.equals(idle.channel.attr(TLS_KEY).get(), tlsKey)) {
+            if (!idle.peer.equals(peer) || !Objects.equals(idle.tlsKey, tlsKey)) {
                 continue;
             }
             it.remove();
@@ -130,7 +136,7 @@ public final class KeepalivePool {
             oldest.stopWatching();
             oldest.channel.close();
         }
-        Idle idle = new Idle(peer, channel, cache);
+        Idle idle = new Idle(peer, channel, cache, channel.attr(TLS_KEY).get(), usage.idleTimer);
         cache.addFirst(idle);
         ChannelPipeline pipeline = channel.pipeline();
         pipeline.addLast(IDLE, idle);
@@ -144,7 +150,7 @@ public final class KeepalivePool {
             }
         }
         if (channel.isOpen()) {
-            idle.timer = channel.eventLoop().schedule(idle::expire, settings.timeoutMillis(), TimeUnit.MILLISECONDS);
+            idle.timer.arm(settings.timeoutMillis(), idle::expire);
             channel.read();
         }
     }
@@ -170,19 +176,20 @@ public final class KeepalivePool {
         final Peer peer;
         final Channel channel;
         final ArrayDeque<Idle> cache;
-        ScheduledFuture<?> timer;
+        /** The TLS settings the connection was made with, or null for a plain one. */
+        final Object tlsKey;
+        final ConnectionTimer timer;
 
-        Idle(Peer peer, Channel channel, ArrayDeque<Idle> cache) {
+        Idle(Peer peer, Channel channel, ArrayDeque<Idle> cache, Object tlsKey, ConnectionTimer timer) {
             this.peer = peer;
             this.channel = channel;
             this.cache = cache;
+            this.tlsKey = tlsKey;
+            this.timer = timer;
         }
 
         void stopWatching() {
-            if (timer != null) {
-                timer.cancel(false);
-                timer = null;
-            }
+            timer.disarm();
             if (channel.pipeline().context(this) != null) {
                 channel.pipeline().remove(this);
             }
@@ -190,7 +197,6 @@ public final class KeepalivePool {
 
         /** keepalive_timeout passed. */
         void expire() {
-            timer = null;
             cache.remove(this);
             channel.close();
         }
@@ -217,10 +223,7 @@ public final class KeepalivePool {
         }
 
         private void end() {
-            if (timer != null) {
-                timer.cancel(false);
-                timer = null;
-            }
+            timer.disarm();
             cache.remove(this);
             channel.close();
         }

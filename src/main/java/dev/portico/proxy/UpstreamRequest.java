@@ -3,6 +3,7 @@ package dev.portico.proxy;
 import dev.portico.balancer.UpstreamGroup;
 import dev.portico.http.BodySink;
 import dev.portico.http.BodySource;
+import dev.portico.http.ConnectionTimer;
 import dev.portico.http.CoreVariables;
 import dev.portico.http.HttpExchange;
 import dev.portico.http.RequestBodyConsumer;
@@ -33,12 +34,10 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.net.SocketAddress;
 import java.util.ArrayDeque;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One request's trip to an upstream (nginx's ngx_http_upstream_t): takes an
@@ -104,7 +103,8 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
     /** The current try's request head, built before connecting; null once written. */
     private Object head;
     private Stage stage = Stage.CONNECTING;
-    private ScheduledFuture<?> timer;
+    /** proxy_connect/send/read_timeout of the current stage. */
+    private final ConnectionTimer timer;
     /** Client body pieces that arrived before the upstream connection was up (at most one read's worth). */
     private final ArrayDeque<ByteBuf> pendingBody = new ArrayDeque<>();
     private boolean requestBodyEnded;
@@ -133,6 +133,7 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         this.keepalive = protocol.keepsConnections() ? group.keepalive() : null;
         this.settings = settings;
         this.client = x.connection().channel();
+        this.timer = new ConnectionTimer(client.eventLoop());
         this.bodyLength = settings.passRequestBody() ? requestBodyLength(x) : 0;
         // A chunked body for an upstream that needs its length is read whole whatever the setting, as nginx.
         this.bodyStreams = bodyLength != 0 && !settings.requestBuffering()
@@ -1024,7 +1025,7 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
             stage = Stage.DONE;
             endNanos = System.nanoTime();
         }
-        disarm();
+        timer.cancel();
         ReferenceCountUtil.release(head);
         head = null;
         while (!pendingBody.isEmpty()) {
@@ -1042,15 +1043,11 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
     }
 
     private void arm(long millis, Runnable action) {
-        disarm();
-        timer = client.eventLoop().schedule(action, millis, TimeUnit.MILLISECONDS);
+        timer.arm(millis, action);
     }
 
     private void disarm() {
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
-        }
+        timer.disarm();
     }
 
     /** The upstream as nginx's error log shows it: "http://127.0.0.1:8000/path", "http://unix:/s.sock:/path". */

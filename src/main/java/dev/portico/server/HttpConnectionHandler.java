@@ -1,6 +1,7 @@
 package dev.portico.server;
 
 import dev.portico.http.ConnectionCounters;
+import dev.portico.http.ConnectionTimer;
 import dev.portico.http.HttpConfig;
 import dev.portico.http.HttpConnection;
 import dev.portico.http.HttpCoreConf;
@@ -40,7 +41,6 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.stream.ChunkedNioFile;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 
@@ -65,7 +65,8 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
     private boolean bodyComplete = true;
     private boolean responded;
     private ArrayDeque<HttpObject> pipelined;
-    private ScheduledFuture<?> timer;
+    /** The connection's one running timeout (header, keep-alive, body, send), re-armed per request. */
+    private ConnectionTimer timer;
     private boolean bytesSinceIdle;
     private boolean readPending;
     /** The request body's consumer cannot take more (a slow upstream): reads wait for resume. */
@@ -137,6 +138,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.timer = new ConnectionTimer(ctx.executor());
     }
 
     @Override
@@ -171,7 +173,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
      * object ($connection, addresses, TLS) and its place with the server.
      */
     private void startHttp2() {
-        cancelTimer();
+        timer.cancel();
         if (inspector != null) {
             RequestDecoder decoder = inspector;
             inspector = null;
@@ -188,7 +190,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        cancelTimer();
+        timer.cancel();
         if (pipelined != null) {
             for (HttpObject o : pipelined) {
                 ReferenceCountUtil.release(o);
@@ -872,15 +874,11 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
     // ---- timers ----
 
     private void schedule(long millis, Runnable action) {
-        cancelTimer();
-        timer = ctx.executor().schedule(action, millis, TimeUnit.MILLISECONDS);
+        timer.arm(millis, action);
     }
 
     private void cancelTimer() {
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
-        }
+        timer.disarm();
     }
 
     private void headerTimedOut() {
