@@ -814,7 +814,12 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
                 return;
             }
         }
-        schedule(core.keepaliveTimeout(), this::keepaliveTimedOut);
+        long keepalive = core.keepaliveTimeout();
+        if (keepalive > CODEC_IDLE_MILLIS) {
+            schedule(CODEC_IDLE_MILLIS, () -> idleAWhile(keepalive - CODEC_IDLE_MILLIS));
+        } else {
+            schedule(keepalive, this::keepaliveTimedOut);
+        }
         if (inspector != null && inspector.holdsBytes()) {
             try {
                 inspector.decodeHeld(ctx.pipeline().context(inspector));
@@ -826,8 +831,24 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
                 return;
             }
         }
-        ctx.executor().execute(this::shedCodec);
         read();
+    }
+
+    /**
+     * How long a keep-alive connection keeps its codec once idle: a busy connection's next request
+     * comes sooner and so does not pay for a new decoder and encoder each time.
+     */
+    private static final long CODEC_IDLE_MILLIS = 1000;
+
+    /** A keep-alive connection idle for a while: its codec goes, keepalive_timeout runs on. */
+    private void idleAWhile(long keepaliveLeft) {
+        if (current != null) {
+            return;
+        }
+        if (!bytesSinceIdle) {
+            shedCodec();
+        }
+        schedule(keepaliveLeft, this::keepaliveTimedOut);
     }
 
     private void closeAfterResponse(HttpExchange x) {
