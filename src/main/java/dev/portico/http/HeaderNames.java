@@ -29,4 +29,11 @@ public final class HeaderNames {
 
     private HeaderNames() {
     }
+
+    /** An unmodifiable set of header names that matches a name in any case, so none is lower-cased to be looked up. */
+    public static java.util.Set<String> anyCase(java.util.Collection<String> names) {
+        java.util.TreeSet<String> set = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+        set.addAll(names);
+        return java.util.Collections.unmodifiableSortedSet(set);
+    }
 }

@@ -36,7 +36,6 @@ import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.net.SocketAddress;
 import java.util.ArrayDeque;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -668,7 +667,7 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         HttpHeaders out = x.responseHeaders();
         out.clear();
         for (Map.Entry<String, String> e : head.headers()) {
-            String name = e.getKey().toLowerCase(Locale.ROOT);
+            String name = e.getKey();
             if (!HOP_BY_HOP.contains(name) && !settings.hiddenHeaders().contains(name)) {
                 out.add(e.getKey(), e.getValue());
             }
@@ -756,8 +755,8 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
     }
 
     /** Response headers that describe the upstream connection, not the response (nginx drops them too). */
-    private static final java.util.Set<String> HOP_BY_HOP = java.util.Set.of("connection", "keep-alive",
-            "transfer-encoding", "upgrade", "proxy-connection");
+    private static final java.util.Set<String> HOP_BY_HOP = dev.portico.http.HeaderNames.anyCase(java.util.List.of(
+            "connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection"));
 
     private void responseContent(HttpContent content) {
         if (stage != Stage.READING_BODY) {

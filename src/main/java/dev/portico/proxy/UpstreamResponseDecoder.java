@@ -10,16 +10,15 @@ import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -69,8 +68,9 @@ public final class UpstreamResponseDecoder extends ByteToMessageDecoder {
     private enum State { HEAD, FIXED, CHUNKED, UNTIL_CLOSE, DONE }
 
     /** Headers that may come once: a repeat is logged and dropped (ngx_http_upstream_process_header_line and kin). */
-    private static final Set<String> SINGLE = Set.of("status", "content-type", "date", "etag", "server", "location",
-            "refresh", "x-accel-redirect", "last-modified", "expires", "x-accel-expires", "x-accel-limit-rate");
+    private static final Set<String> SINGLE = dev.portico.http.HeaderNames.anyCase(List.of("status", "content-type",
+            "date", "etag", "server", "location", "refresh", "x-accel-redirect", "last-modified", "expires",
+            "x-accel-expires", "x-accel-limit-rate"));
 
     private final int headLimit;
     private final ArrayDeque<Boolean> headRequests = new ArrayDeque<>();
@@ -168,19 +168,19 @@ public final class UpstreamResponseDecoder extends ByteToMessageDecoder {
         }
         in.readerIndex(p.end);
         HttpHeaders headers = new DefaultHttpHeaders(false);
-        List<String> warnings = new ArrayList<>(0);
+        List<String> warnings = List.of();
         long contentLength = -1;
         boolean chunked = false;
-        Map<String, String[]> seen = new HashMap<>();
+        // The headers kept so far answer "seen before?" in any case; the earlier line itself is
+        // looked up only for a message.
         for (String[] h : p.headers) {
-            String name = h[0].toLowerCase(Locale.ROOT);
-            String[] previous = seen.get(name);
-            if (name.equals("content-length")) {
-                if (previous != null) {
-                    fail(out, duplicate(h, previous), true);
+            String name = h[0];
+            if (name.equalsIgnoreCase("content-length")) {
+                if (headers.contains(name)) {
+                    fail(out, duplicate(h, first(p.headers, name)), true);
                     return;
                 }
-                if (seen.containsKey("transfer-encoding")) {
+                if (headers.contains(HttpHeaderNames.TRANSFER_ENCODING)) {
                     fail(out, "upstream sent \"Content-Length\" and \"Transfer-Encoding\" headers at the same time",
                             true);
                     return;
@@ -191,12 +191,12 @@ public final class UpstreamResponseDecoder extends ByteToMessageDecoder {
                             true);
                     return;
                 }
-            } else if (name.equals("transfer-encoding")) {
-                if (previous != null) {
-                    fail(out, duplicate(h, previous), true);
+            } else if (name.equalsIgnoreCase("transfer-encoding")) {
+                if (headers.contains(name)) {
+                    fail(out, duplicate(h, first(p.headers, name)), true);
                     return;
                 }
-                if (seen.containsKey("content-length")) {
+                if (headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
                     fail(out, "upstream sent \"Content-Length\" and \"Transfer-Encoding\" headers at the same time",
                             true);
                     return;
@@ -206,12 +206,14 @@ public final class UpstreamResponseDecoder extends ByteToMessageDecoder {
                     return;
                 }
                 chunked = true;
-            } else if (previous != null && SINGLE.contains(name)) {
-                warnings.add(duplicate(h, previous) + ", ignored");
+            } else if (SINGLE.contains(name) && headers.contains(name)) {
+                if (warnings.isEmpty()) {
+                    warnings = new ArrayList<>(1);
+                }
+                warnings.add(duplicate(h, first(p.headers, name)) + ", ignored");
                 continue;
             }
-            seen.putIfAbsent(name, h);
-            headers.add(h[0], h[1]);
+            headers.add(name, h[1]);
         }
         int code = p.status;
         HttpResponseStatus status = new HttpResponseStatus(code, p.reason);
@@ -236,6 +238,16 @@ public final class UpstreamResponseDecoder extends ByteToMessageDecoder {
         } else {
             state = State.UNTIL_CLOSE;
         }
+    }
+
+    /** The first header line named {@code name} (any case). */
+    private static String[] first(List<String[]> headers, String name) {
+        for (String[] h : headers) {
+            if (h[0].equalsIgnoreCase(name)) {
+                return h;
+            }
+        }
+        throw new IllegalStateException("no header " + name);
     }
 
     private static String duplicate(String[] h, String[] previous) {

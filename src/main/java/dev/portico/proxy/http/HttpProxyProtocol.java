@@ -1,5 +1,6 @@
 package dev.portico.proxy.http;
 
+import dev.portico.http.HeaderNames;
 import dev.portico.http.HttpExchange;
 import dev.portico.proxy.UpstreamProtocol;
 import dev.portico.proxy.UpstreamResponseDecoder;
@@ -25,8 +26,8 @@ import java.util.Set;
 final class HttpProxyProtocol implements UpstreamProtocol {
 
     /** Request headers the proxy always decides itself (nginx's built-in proxy_set_header list). */
-    private static final Set<String> OWN_HEADERS = Set.of("host", "connection", "content-length",
-            "transfer-encoding", "te", "keep-alive", "expect", "upgrade");
+    private static final Set<String> OWN_HEADERS = HeaderNames.anyCase(List.of("host", "connection",
+            "content-length", "transfer-encoding", "te", "keep-alive", "expect", "upgrade"));
 
     private final ProxyConf conf;
 
@@ -78,7 +79,7 @@ final class HttpProxyProtocol implements UpstreamProtocol {
         }
         if (conf.upstream.passRequestHeaders()) {
             for (Map.Entry<String, String> e : x.requestHeaders()) {
-                String name = e.getKey().toLowerCase(Locale.ROOT);
+                String name = e.getKey();
                 if (!OWN_HEADERS.contains(name) && !conf.setHeaderNames.contains(name)) {
                     h.add(e.getKey(), e.getValue());
                 }
