@@ -7,7 +7,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
@@ -28,9 +27,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * upstream connection never changes threads, and each loop's cache is touched
  * by that loop alone.
  *
- * <p>An idle connection has no protocol handlers: they are removed when it is
- * kept (bytes the decoder still held come out then, and close it) and put back
- * by the next request. A TLS connection keeps its TLS handler, and serves only
+ * <p>An idle connection keeps its protocol handlers, with an idle watch in
+ * front of them that sees any byte the upstream sends; a decoder that still
+ * holds undecoded bytes closes it instead. The next request of the same
+ * protocol resets them; another protocol's replaces them. A TLS connection
+ * keeps its TLS handler in front of the watch, and serves only
  * requests with the same TLS settings and name. It closes when the upstream closes it or sends anything,
  * after keepalive_timeout; it is not kept after keepalive_requests requests or
  * once older than keepalive_time.
@@ -136,22 +137,40 @@ public final class KeepalivePool {
             oldest.stopWatching();
             oldest.channel.close();
         }
+        ChannelPipeline pipeline = channel.pipeline();
+        for (Map.Entry<String, ChannelHandler> h : pipeline) {
+            if (h.getValue() instanceof UpstreamResponseDecoder decoder && decoder.holdsBytes()) {
+                channel.close(); // bytes past the response: not a connection to use again
+                return;
+            }
+        }
         Idle idle = new Idle(peer, channel, cache, channel.attr(TLS_KEY).get(), usage.idleTimer);
         cache.addFirst(idle);
-        ChannelPipeline pipeline = channel.pipeline();
-        pipeline.addLast(IDLE, idle);
-        List<ChannelHandler> handlers = new ArrayList<>(pipeline.toMap().values());
-        // Last first: a decoder hands what it still holds to the next handler as it goes, which
-        // must be the idle watch by then. TLS stays: the connection's session goes on.
-        for (int i = handlers.size() - 1; i >= 0; i--) {
-            ChannelHandler h = handlers.get(i);
-            if (h != idle && !(h instanceof SslHandler) && pipeline.context(h) != null) {
-                pipeline.remove(h);
-            }
+        // In front of the protocol's handlers, which stay for the next request; behind TLS,
+        // whose session goes on.
+        ChannelHandlerContext tls = pipeline.context(SslHandler.class);
+        if (tls != null) {
+            pipeline.addAfter(tls.name(), IDLE, idle);
+        } else {
+            pipeline.addFirst(IDLE, idle);
         }
         if (channel.isOpen()) {
             idle.timer.arm(settings.timeoutMillis(), idle::expire);
             channel.read();
+        }
+    }
+
+    /**
+     * Removes the handlers of a kept connection but its TLS, last first: a decoder hands what it
+     * still holds to the next handler as it goes.
+     */
+    static void removeHandlers(ChannelPipeline pipeline) {
+        List<ChannelHandler> handlers = new ArrayList<>(pipeline.toMap().values());
+        for (int i = handlers.size() - 1; i >= 0; i--) {
+            ChannelHandler h = handlers.get(i);
+            if (!(h instanceof SslHandler) && pipeline.context(h) != null) {
+                pipeline.remove(h);
+            }
         }
     }
 
@@ -203,11 +222,6 @@ public final class KeepalivePool {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg == LastHttpContent.EMPTY_LAST_CONTENT) {
-                // The decoder's end marker of a response that ended at its head (204, 304, HEAD,
-                // Content-Length: 0), delivered after the connection was kept.
-                return;
-            }
             ReferenceCountUtil.release(msg);
             end();
         }

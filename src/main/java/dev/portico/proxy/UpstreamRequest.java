@@ -200,7 +200,7 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         if (cached != null) {
             reused = true;
             upstream = cached;
-            addHandlers(cached.pipeline());
+            reuseHandlers(cached.pipeline());
             KeepalivePool.countRequest(cached);
             sendRequest();
             return;
@@ -246,6 +246,19 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
             pipeline.addLast("file-chunks", new ChunkedWriteHandler());
         }
         pipeline.addLast("upstream", new Inbound());
+    }
+
+    /**
+     * The handlers of a kept connection: the protocol's own are readied for this request and
+     * only the engine's is replaced; other protocols' (another location's) are replaced.
+     */
+    private void reuseHandlers(ChannelPipeline pipeline) {
+        if (protocol.reinitChannel(pipeline)) {
+            pipeline.replace("upstream", "upstream", new Inbound());
+            return;
+        }
+        KeepalivePool.removeHandlers(pipeline);
+        addHandlers(pipeline);
     }
 
     /** The TLS handler of a new connection, keyed for session reuse by the peer's address. */

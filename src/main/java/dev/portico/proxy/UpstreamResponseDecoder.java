@@ -76,10 +76,30 @@ public final class UpstreamResponseDecoder extends ByteToMessageDecoder {
     private final ArrayDeque<Boolean> headRequests = new ArrayDeque<>();
     private State state = State.HEAD;
     private long remaining;
-    private final ChunkParser chunks = new ChunkParser();
+    private ChunkParser chunks = new ChunkParser();
 
     public UpstreamResponseDecoder(int headLimit) {
         this.headLimit = headLimit;
+    }
+
+    /**
+     * Readies the decoder of a kept connection for its next response; false when it holds
+     * bytes it has not decoded (the connection is not to be used again).
+     */
+    public boolean reset() {
+        if (holdsBytes()) {
+            return false;
+        }
+        state = State.HEAD;
+        remaining = 0;
+        chunks = new ChunkParser();
+        headRequests.clear();
+        return true;
+    }
+
+    /** True when bytes came that are not decoded yet. */
+    public boolean holdsBytes() {
+        return internalBuffer().isReadable();
     }
 
     /** A request went out; {@code head} when it was HEAD, whose response has no body. */

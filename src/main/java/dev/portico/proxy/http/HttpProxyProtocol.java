@@ -45,15 +45,32 @@ final class HttpProxyProtocol implements UpstreamProtocol {
         // The response head must fit in proxy_buffer_size, as nginx requires.
         UpstreamResponseDecoder decoder = new UpstreamResponseDecoder(conf.upstream.bufferSize());
         pipeline.addLast("decoder", decoder);
-        pipeline.addLast("encoder", new HttpRequestEncoder() {
-            @Override
-            protected void encode(ChannelHandlerContext ctx, Object msg, List<Object> out) throws Exception {
-                if (msg instanceof HttpRequest request) {
-                    decoder.requestSent(HttpMethod.HEAD.equals(request.method()));
-                }
-                super.encode(ctx, msg, out);
+        pipeline.addLast("encoder", new RequestEncoder(this, decoder));
+    }
+
+    @Override
+    public boolean reinitChannel(ChannelPipeline pipeline) {
+        return pipeline.get("encoder") instanceof RequestEncoder encoder && encoder.protocol == this
+                && encoder.decoder.reset();
+    }
+
+    /** The request encoder, which tells the response decoder of each request (a HEAD's response has no body). */
+    private static final class RequestEncoder extends HttpRequestEncoder {
+        final HttpProxyProtocol protocol;
+        final UpstreamResponseDecoder decoder;
+
+        RequestEncoder(HttpProxyProtocol protocol, UpstreamResponseDecoder decoder) {
+            this.protocol = protocol;
+            this.decoder = decoder;
+        }
+
+        @Override
+        protected void encode(ChannelHandlerContext ctx, Object msg, List<Object> out) throws Exception {
+            if (msg instanceof HttpRequest request) {
+                decoder.requestSent(HttpMethod.HEAD.equals(request.method()));
             }
-        });
+            super.encode(ctx, msg, out);
+        }
     }
 
     @Override
