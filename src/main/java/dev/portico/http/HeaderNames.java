@@ -32,8 +32,55 @@ public final class HeaderNames {
 
     /** An unmodifiable set of header names that matches a name in any case, so none is lower-cased to be looked up. */
     public static java.util.Set<String> anyCase(java.util.Collection<String> names) {
-        java.util.TreeSet<String> set = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
-        set.addAll(names);
-        return java.util.Collections.unmodifiableSortedSet(set);
+        return new AnyCase(names);
+    }
+
+    /** Hashed as Netty's headers hash names (case-insensitively), compared without case. */
+    private static final class AnyCase extends java.util.AbstractSet<String> {
+        private final java.util.List<String> names;
+        private final String[][] buckets;
+
+        AnyCase(java.util.Collection<String> given) {
+            java.util.List<String> unique = new java.util.ArrayList<>();
+            for (String n : given) {
+                if (unique.stream().noneMatch(n::equalsIgnoreCase)) {
+                    unique.add(n);
+                }
+            }
+            names = java.util.List.copyOf(unique);
+            buckets = new String[Integer.highestOneBit(Math.max(1, names.size()) * 2) * 2][];
+            for (String n : names) {
+                int i = AsciiString.hashCode(n) & (buckets.length - 1);
+                String[] b = buckets[i] == null ? new String[1] : java.util.Arrays.copyOf(buckets[i], buckets[i].length + 1);
+                b[b.length - 1] = n;
+                buckets[i] = b;
+            }
+        }
+
+        @Override
+        public boolean contains(Object o) {
+            if (!(o instanceof CharSequence name)) {
+                return false;
+            }
+            String[] b = buckets[AsciiString.hashCode(name) & (buckets.length - 1)];
+            if (b != null) {
+                for (String n : b) {
+                    if (AsciiString.contentEqualsIgnoreCase(n, name)) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
+
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return names.iterator();
+        }
+
+        @Override
+        public int size() {
+            return names.size();
+        }
     }
 }

@@ -236,7 +236,8 @@ public final class UpstreamResponseDecoder extends ByteToMessageDecoder {
             headers.add(name, h[1]);
         }
         int code = p.status;
-        HttpResponseStatus status = new HttpResponseStatus(code, p.reason);
+        HttpResponseStatus known = HttpResponseStatus.valueOf(code);
+        HttpResponseStatus status = known.reasonPhrase().equals(p.reason) ? known : new HttpResponseStatus(code, p.reason);
         out.add(new Head(p.version, status, headers, warnings));
         if (code >= 100 && code < 200 && code != 101) {
             // An interim response; the final one follows for the same request.
@@ -443,7 +444,9 @@ public final class UpstreamResponseDecoder extends ByteToMessageDecoder {
         private int statusDone(int p, int major, int minor, int code, int textStart, int textEnd) {
             pos = p + 1;
             status = code;
-            if (textStart >= 0 && textEnd > textStart) {
+            if (textEnd - textStart == 2 && textStart >= 0 && at(textStart) == 'O' && at(textStart + 1) == 'K') {
+                reason = "OK"; // the usual one, without a string made for it
+            } else if (textStart >= 0 && textEnd > textStart) {
                 reason = buf.toString(textStart, textEnd - textStart, java.nio.charset.StandardCharsets.ISO_8859_1)
                         .strip();
             }

@@ -710,7 +710,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
         }
         for (java.util.Map.Entry<String, String> e : given) {
             // Every other line is kept, repeated names included (add_header Set-Cookie twice...).
-            if (!isHopHeader(e.getKey()) && !isPlacedAbove(e.getKey())) {
+            if (!PLACED_ABOVE.contains(e.getKey())) {
                 h.add(e.getKey(), e.getValue());
             }
         }
@@ -718,16 +718,9 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
     }
 
     /** The headers that finalHead writes in nginx's order before the rest. */
-    private static boolean isPlacedAbove(String name) {
-        return name.equalsIgnoreCase("content-type") || name.equalsIgnoreCase("content-length")
-                || name.equalsIgnoreCase("last-modified") || name.equalsIgnoreCase("location")
-                || name.equalsIgnoreCase("transfer-encoding");
-    }
-
-    private static boolean isHopHeader(String name) {
-        return name.equalsIgnoreCase("connection") || name.equalsIgnoreCase("keep-alive")
-                || name.equalsIgnoreCase("server") || name.equalsIgnoreCase("date");
-    }
+    private static final java.util.Set<String> PLACED_ABOVE = HeaderNames.anyCase(java.util.List.of("content-type",
+            "content-length", "last-modified", "location", "transfer-encoding", "connection", "keep-alive", "server",
+            "date"));
 
     private static void copy(HttpHeaders from, HttpHeaders to, CharSequence name) {
         String v = from.get(name);
