@@ -38,7 +38,9 @@ public final class HeaderNames {
     /** Hashed as Netty's headers hash names (case-insensitively), compared without case. */
     private static final class AnyCase extends java.util.AbstractSet<String> {
         private final java.util.List<String> names;
-        private final String[][] buckets;
+        /** Per slot (open addressing): a name's full hash and the name, or null. */
+        private final int[] hashes;
+        private final String[] slots;
 
         AnyCase(java.util.Collection<String> given) {
             java.util.List<String> unique = new java.util.ArrayList<>();
@@ -48,12 +50,17 @@ public final class HeaderNames {
                 }
             }
             names = java.util.List.copyOf(unique);
-            buckets = new String[Integer.highestOneBit(Math.max(1, names.size()) * 2) * 2][];
+            int size = Integer.highestOneBit(Math.max(1, names.size()) * 4) * 2;
+            hashes = new int[size];
+            slots = new String[size];
             for (String n : names) {
-                int i = AsciiString.hashCode(n) & (buckets.length - 1);
-                String[] b = buckets[i] == null ? new String[1] : java.util.Arrays.copyOf(buckets[i], buckets[i].length + 1);
-                b[b.length - 1] = n;
-                buckets[i] = b;
+                int h = AsciiString.hashCode(n);
+                int i = h & (size - 1);
+                while (slots[i] != null) {
+                    i = (i + 1) & (size - 1);
+                }
+                hashes[i] = h;
+                slots[i] = n;
             }
         }
 
@@ -62,12 +69,10 @@ public final class HeaderNames {
             if (!(o instanceof CharSequence name)) {
                 return false;
             }
-            String[] b = buckets[AsciiString.hashCode(name) & (buckets.length - 1)];
-            if (b != null) {
-                for (String n : b) {
-                    if (AsciiString.contentEqualsIgnoreCase(n, name)) {
-                        return true;
-                    }
+            int h = AsciiString.hashCode(name);
+            for (int i = h & (slots.length - 1); slots[i] != null; i = (i + 1) & (slots.length - 1)) {
+                if (hashes[i] == h && AsciiString.contentEqualsIgnoreCase(slots[i], name)) {
+                    return true;
                 }
             }
             return false;

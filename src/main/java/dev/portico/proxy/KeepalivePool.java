@@ -27,8 +27,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * upstream connection never changes threads, and each loop's cache is touched
  * by that loop alone.
  *
- * <p>An idle connection keeps its protocol handlers, with an idle watch in
- * front of them that sees any byte the upstream sends; a decoder that still
+ * <p>An idle connection keeps its protocol handlers, with a watch in front
+ * of them (there from the first time it is kept, acting only while it is
+ * idle) that sees any byte the upstream sends; a decoder that still
  * holds undecoded bytes closes it instead. The next request of the same
  * protocol resets them; another protocol's replaces them. A TLS connection
  * keeps its TLS handler in front of the watch, and serves only
@@ -47,25 +48,12 @@ public final class KeepalivePool {
     public record Settings(int connections, long timeoutMillis, int requests, long timeMillis) {
     }
 
-    /** What one upstream connection has served, kept on its channel across requests. */
-    private static final class Usage {
-        final long createdNanos = System.nanoTime();
-        int requests;
-        /** keepalive_timeout while idle; one per connection, re-armed each time it is kept. */
-        final ConnectionTimer idleTimer;
-
-        Usage(Channel channel) {
-            idleTimer = new ConnectionTimer(channel.eventLoop());
-            channel.closeFuture().addListener(f -> idleTimer.cancel());
-        }
-    }
-
-    private static final AttributeKey<Usage> USAGE = AttributeKey.valueOf(KeepalivePool.class, "usage");
+    private static final AttributeKey<Kept> USAGE = AttributeKey.valueOf(KeepalivePool.class, "usage");
     private static final AttributeKey<Object> TLS_KEY = AttributeKey.valueOf(KeepalivePool.class, "tls");
     private static final String IDLE = "keepalive-idle";
 
     private final Settings settings;
-    private final Map<EventLoop, ArrayDeque<Idle>> loops = new ConcurrentHashMap<>();
+    private final Map<EventLoop, ArrayDeque<Kept>> loops = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     public KeepalivePool(Settings settings) {
@@ -74,9 +62,9 @@ public final class KeepalivePool {
 
     /** One more request goes over {@code channel} (nginx's c->requests++ at each connect, new or cached). */
     static void countRequest(Channel channel) {
-        Usage usage = channel.attr(USAGE).get();
+        Kept usage = channel.attr(USAGE).get();
         if (usage == null) {
-            usage = new Usage(channel);
+            usage = new Kept(channel);
             channel.attr(USAGE).set(usage);
         }
         usage.requests++;
@@ -94,17 +82,17 @@ public final class KeepalivePool {
 
     /**
      * An idle connection to {@code peer} on {@code loop}, most recently kept
-     * first, taken out of the cache with its idle watch removed; or null. A
+     * first, taken out of the cache with its idle watch stopped; or null. A
      * TLS connection serves only requests whose {@code tlsKey} it was made
      * with (null: a plain connection).
      */
     Channel take(EventLoop loop, Peer peer, Object tlsKey) {
-        ArrayDeque<Idle> cache = loops.get(loop);
+        ArrayDeque<Kept> cache = loops.get(loop);
         if (cache == null) {
             return null;
         }
-        for (Iterator<Idle> it = cache.iterator(); it.hasNext(); ) {
-            Idle idle = it.next();
+        for (Iterator<Kept> it = cache.iterator(); it.hasNext(); ) {
+            Kept idle = it.next();
             if (!idle.peer.equals(peer) || !Objects.equals(idle.tlsKey, tlsKey)) {
                 continue;
             }
@@ -125,37 +113,36 @@ public final class KeepalivePool {
      * keepalive_time, or its decoder still held unread bytes.
      */
     void offer(Peer peer, Channel channel) {
-        Usage usage = channel.attr(USAGE).get();
+        Kept usage = channel.attr(USAGE).get();
+        UpstreamResponseDecoder decoder = channel.pipeline().get(UpstreamResponseDecoder.class);
         if (closed || !channel.isActive() || usage == null || usage.requests >= settings.requests()
-                || (System.nanoTime() - usage.createdNanos) / 1_000_000 > settings.timeMillis()) {
+                || (System.nanoTime() - usage.createdNanos) / 1_000_000 > settings.timeMillis()
+                || (decoder != null && decoder.holdsBytes())) { // bytes past the response: not to be used again
             channel.close();
             return;
         }
-        ArrayDeque<Idle> cache = loops.computeIfAbsent(channel.eventLoop(), l -> new ArrayDeque<>());
+        ArrayDeque<Kept> cache = loops.computeIfAbsent(channel.eventLoop(), l -> new ArrayDeque<>());
         if (cache.size() >= settings.connections()) {
-            Idle oldest = cache.pollLast();
+            Kept oldest = cache.pollLast();
             oldest.stopWatching();
             oldest.channel.close();
         }
-        ChannelPipeline pipeline = channel.pipeline();
-        for (Map.Entry<String, ChannelHandler> h : pipeline) {
-            if (h.getValue() instanceof UpstreamResponseDecoder decoder && decoder.holdsBytes()) {
-                channel.close(); // bytes past the response: not a connection to use again
-                return;
+        if (!usage.inPipeline) {
+            // In front of the protocol's handlers, which stay for the next request; behind TLS,
+            // whose session goes on. It stays too, and watches only while the connection is idle.
+            ChannelPipeline pipeline = channel.pipeline();
+            ChannelHandlerContext tls = pipeline.context(SslHandler.class);
+            if (tls != null) {
+                pipeline.addAfter(tls.name(), IDLE, usage);
+            } else {
+                pipeline.addFirst(IDLE, usage);
             }
+            usage.inPipeline = true;
         }
-        Idle idle = new Idle(peer, channel, cache, channel.attr(TLS_KEY).get(), usage.idleTimer);
-        cache.addFirst(idle);
-        // In front of the protocol's handlers, which stay for the next request; behind TLS,
-        // whose session goes on.
-        ChannelHandlerContext tls = pipeline.context(SslHandler.class);
-        if (tls != null) {
-            pipeline.addAfter(tls.name(), IDLE, idle);
-        } else {
-            pipeline.addFirst(IDLE, idle);
-        }
+        usage.watch(peer, cache, channel.attr(TLS_KEY).get());
+        cache.addFirst(usage);
         if (channel.isOpen()) {
-            idle.timer.arm(settings.timeoutMillis(), idle::expire);
+            usage.timer.arm(settings.timeoutMillis(), usage::expire);
             channel.read();
         }
     }
@@ -168,7 +155,7 @@ public final class KeepalivePool {
         List<ChannelHandler> handlers = new ArrayList<>(pipeline.toMap().values());
         for (int i = handlers.size() - 1; i >= 0; i--) {
             ChannelHandler h = handlers.get(i);
-            if (!(h instanceof SslHandler) && pipeline.context(h) != null) {
+            if (!(h instanceof SslHandler) && !(h instanceof Kept) && pipeline.context(h) != null) {
                 pipeline.remove(h);
             }
         }
@@ -182,7 +169,7 @@ public final class KeepalivePool {
                 return; // the loop closes its channels itself
             }
             loop.execute(() -> {
-                for (Idle idle; (idle = cache.pollFirst()) != null; ) {
+                for (Kept idle; (idle = cache.pollFirst()) != null; ) {
                     idle.stopWatching();
                     idle.channel.close();
                 }
@@ -190,54 +177,79 @@ public final class KeepalivePool {
         });
     }
 
-    /** Watches one idle connection: anything the upstream sends, or its close, ends it. */
-    private static final class Idle extends ChannelInboundHandlerAdapter {
-        final Peer peer;
+    /**
+     * One upstream connection across its requests: what it has served, and, while it is idle in a
+     * cache, the watch that ends it when the upstream sends anything or closes it. In its pipeline
+     * from the first time it is kept, passing everything on while it is in use.
+     */
+    private static final class Kept extends ChannelInboundHandlerAdapter {
         final Channel channel;
-        final ArrayDeque<Idle> cache;
-        /** The TLS settings the connection was made with, or null for a plain one. */
-        final Object tlsKey;
+        final long createdNanos = System.nanoTime();
+        int requests;
+        boolean inPipeline;
+        /** keepalive_timeout while idle, re-armed each time it is kept. */
         final ConnectionTimer timer;
+        /** While idle: its peer, its cache, the TLS settings it was made with (null: plain). */
+        boolean idle;
+        Peer peer;
+        ArrayDeque<Kept> cache;
+        Object tlsKey;
 
-        Idle(Peer peer, Channel channel, ArrayDeque<Idle> cache, Object tlsKey, ConnectionTimer timer) {
-            this.peer = peer;
+        Kept(Channel channel) {
             this.channel = channel;
+            this.timer = new ConnectionTimer(channel.eventLoop());
+            channel.closeFuture().addListener(f -> timer.cancel());
+        }
+
+        void watch(Peer peer, ArrayDeque<Kept> cache, Object tlsKey) {
+            this.peer = peer;
             this.cache = cache;
             this.tlsKey = tlsKey;
-            this.timer = timer;
+            this.idle = true;
         }
 
         void stopWatching() {
+            idle = false;
             timer.disarm();
-            if (channel.pipeline().context(this) != null) {
-                channel.pipeline().remove(this);
-            }
         }
 
         /** keepalive_timeout passed. */
         void expire() {
+            idle = false;
             cache.remove(this);
             channel.close();
         }
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (!idle) {
+                ctx.fireChannelRead(msg);
+                return;
+            }
             ReferenceCountUtil.release(msg);
             end();
         }
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
+            if (!idle) {
+                ctx.fireChannelInactive();
+                return;
+            }
             end();
         }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (!idle) {
+                ctx.fireExceptionCaught(cause);
+                return;
+            }
             end();
         }
 
         private void end() {
-            timer.disarm();
+            stopWatching();
             cache.remove(this);
             channel.close();
         }

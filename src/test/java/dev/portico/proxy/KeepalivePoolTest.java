@@ -110,9 +110,20 @@ class KeepalivePoolTest {
         assertSame(c2, take(pool, P));
         assertNull(take(pool, P));
         assertTrue(c2.isActive() && c3.isActive());
-        assertEquals(1, c2.pipeline().toMap().size(), "only the connection's own handler once taken: " + c2.pipeline().names());
-        assertTrue(c2.pipeline().first() instanceof ChannelInboundHandlerAdapter,
-                "a kept connection keeps its handlers for the next request; the idle watch goes");
+        // Taken, it keeps its handlers for the next request, and what the upstream sends reaches them.
+        List<Object> read = new CopyOnWriteArrayList<>();
+        onLoop(() -> c2.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+                read.add(msg);
+                io.netty.util.ReferenceCountUtil.release(msg);
+            }
+        }));
+        assertEquals(3, c2.pipeline().toMap().size(), c2.pipeline().names().toString());
+        c2.read();
+        accepted.get(1).writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'x'})).sync();
+        await().atMost(Duration.ofSeconds(5)).until(() -> read.size() == 1);
+        assertTrue(c2.isActive(), "a connection in use is not closed by what it reads");
     }
 
     @Test
