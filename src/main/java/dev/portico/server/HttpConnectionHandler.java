@@ -248,6 +248,11 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
             ctx.read();
             return;
         }
+        readIfWanted();
+    }
+
+    /** Reads on when the connection wants more of the client than it has. */
+    private void readIfWanted() {
         // Keep reading while a request body is being read and dropped, or while idle between requests.
         if (current == null || (!bodyComplete && !bodyPaused)) {
             read();
@@ -820,7 +825,11 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
                 exceptionCaught(ctx, e);
                 return;
             }
-            if (current != null || state == State.CLOSING) {
+            if (state == State.CLOSING) {
+                return;
+            }
+            if (current != null) {
+                readIfWanted(); // the held bytes began a request whose body may still be coming
                 return;
             }
         }

@@ -683,6 +683,23 @@ class ProxyPassTest {
         logContaining("client sent invalid header line (obsolete line folding) while reading client request headers");
     }
 
+    @Test
+    void aRequestWhoseHeadCameWhileAnotherWasProxiedReadsTheRestOfItsBody() throws Exception {
+        try (RawClient c = new RawClient(port)) {
+            c.send("GET /watched/first HTTP/1.1\r\nHost: localhost\r\n\r\n");
+            try (java.net.Socket upstream = acceptWatched()) {
+                c.send("POST /echo/post HTTP/1.1\r\nHost: localhost\r\nContent-Length: 10\r\n\r\n12345");
+                Thread.sleep(200); // the head and half the body wait while the first request is answered
+                answerWatched(upstream, "first\n");
+                assertEquals("first\n", c.read(false).text());
+            }
+            c.send("67890");
+            FlaskApp.Echo echo = echo(c.read(false));
+            assertEquals("/echo/post", echo.uri());
+            assertEquals(10, echo.bodyLength());
+        }
+    }
+
     private static void answerWatched(java.net.Socket upstream, String body) throws IOException {
         upstream.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
                 .getBytes(StandardCharsets.ISO_8859_1));
