@@ -29,4 +29,63 @@ public final class HeaderNames {
 
     private HeaderNames() {
     }
+
+    /** An unmodifiable set of header names that matches a name in any case, so none is lower-cased to be looked up. */
+    public static java.util.Set<String> anyCase(java.util.Collection<String> names) {
+        return new AnyCase(names);
+    }
+
+    /** Hashed as Netty's headers hash names (case-insensitively), compared without case. */
+    private static final class AnyCase extends java.util.AbstractSet<String> {
+        private final java.util.List<String> names;
+        /** Per slot (open addressing): a name's full hash and the name, or null. */
+        private final int[] hashes;
+        private final String[] slots;
+
+        AnyCase(java.util.Collection<String> given) {
+            java.util.List<String> unique = new java.util.ArrayList<>();
+            for (String n : given) {
+                if (unique.stream().noneMatch(n::equalsIgnoreCase)) {
+                    unique.add(n);
+                }
+            }
+            names = java.util.List.copyOf(unique);
+            int size = Integer.highestOneBit(Math.max(1, names.size()) * 4) * 2;
+            hashes = new int[size];
+            slots = new String[size];
+            for (String n : names) {
+                int h = AsciiString.hashCode(n);
+                int i = h & (size - 1);
+                while (slots[i] != null) {
+                    i = (i + 1) & (size - 1);
+                }
+                hashes[i] = h;
+                slots[i] = n;
+            }
+        }
+
+        @Override
+        public boolean contains(Object o) {
+            if (!(o instanceof CharSequence name)) {
+                return false;
+            }
+            int h = AsciiString.hashCode(name);
+            for (int i = h & (slots.length - 1); slots[i] != null; i = (i + 1) & (slots.length - 1)) {
+                if (hashes[i] == h && AsciiString.contentEqualsIgnoreCase(slots[i], name)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return names.iterator();
+        }
+
+        @Override
+        public int size() {
+            return names.size();
+        }
+    }
 }

@@ -5,6 +5,7 @@ import dev.portico.http.RequestProcessor;
 import dev.portico.log.LogLevel;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -45,6 +46,10 @@ public final class AccelHeaders {
     private static final String REDIRECT = "x-accel-redirect";
     private static final String CHARSET = "x-accel-charset";
     private static final String BUFFERING = "x-accel-buffering";
+    // The same names for looking headers up: their case-insensitive hash is computed once.
+    private static final AsciiString REDIRECT_NAME = AsciiString.cached(REDIRECT);
+    private static final AsciiString CHARSET_NAME = AsciiString.cached(CHARSET);
+    private static final AsciiString BUFFERING_NAME = AsciiString.cached(BUFFERING);
 
     private AccelHeaders() {
     }
@@ -63,7 +68,7 @@ public final class AccelHeaders {
         if (ignored(settings, REDIRECT)) {
             return null;
         }
-        return upstream.get(REDIRECT);
+        return upstream.get(REDIRECT_NAME);
     }
 
     /**
@@ -181,7 +186,7 @@ public final class AccelHeaders {
             return null;
         }
         Boolean result = null;
-        for (String v : upstream.getAll(BUFFERING)) {
+        for (String v : upstream.getAll(BUFFERING_NAME)) {
             if (v.equalsIgnoreCase("yes")) {
                 result = Boolean.TRUE;
             } else if (v.equalsIgnoreCase("no")) {
@@ -206,7 +211,7 @@ public final class AccelHeaders {
         if (ignored(settings, CHARSET)) {
             return;
         }
-        List<String> values = upstream.getAll(CHARSET);
+        List<String> values = upstream.getAll(CHARSET_NAME);
         if (values.isEmpty()) {
             return;
         }

@@ -1,16 +1,15 @@
 package dev.portico.proxy;
 
+import dev.portico.http.ConnectionTimer;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -18,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The idle connections of one upstream block (nginx's
@@ -29,9 +27,12 @@ import java.util.concurrent.TimeUnit;
  * upstream connection never changes threads, and each loop's cache is touched
  * by that loop alone.
  *
- * <p>An idle connection has no protocol handlers: they are removed when it is
- * kept (bytes the decoder still held come out then, and close it) and put back
- * by the next request. A TLS connection keeps its TLS handler, and serves only
+ * <p>An idle connection keeps its protocol handlers, with a watch in front
+ * of them (there from the first time it is kept, acting only while it is
+ * idle) that sees any byte the upstream sends; a decoder that still
+ * holds undecoded bytes closes it instead. The next request of the same
+ * protocol resets them; another protocol's replaces them. A TLS connection
+ * keeps its TLS handler in front of the watch, and serves only
  * requests with the same TLS settings and name. It closes when the upstream closes it or sends anything,
  * after keepalive_timeout; it is not kept after keepalive_requests requests or
  * once older than keepalive_time.
@@ -47,18 +48,12 @@ public final class KeepalivePool {
     public record Settings(int connections, long timeoutMillis, int requests, long timeMillis) {
     }
 
-    /** What one upstream connection has served, kept on its channel across requests. */
-    private static final class Usage {
-        final long createdNanos = System.nanoTime();
-        int requests;
-    }
-
-    private static final AttributeKey<Usage> USAGE = AttributeKey.valueOf(KeepalivePool.class, "usage");
+    private static final AttributeKey<Kept> USAGE = AttributeKey.valueOf(KeepalivePool.class, "usage");
     private static final AttributeKey<Object> TLS_KEY = AttributeKey.valueOf(KeepalivePool.class, "tls");
     private static final String IDLE = "keepalive-idle";
 
     private final Settings settings;
-    private final Map<EventLoop, ArrayDeque<Idle>> loops = new ConcurrentHashMap<>();
+    private final Map<EventLoop, ArrayDeque<Kept>> loops = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     public KeepalivePool(Settings settings) {
@@ -67,9 +62,9 @@ public final class KeepalivePool {
 
     /** One more request goes over {@code channel} (nginx's c->requests++ at each connect, new or cached). */
     static void countRequest(Channel channel) {
-        Usage usage = channel.attr(USAGE).get();
+        Kept usage = channel.attr(USAGE).get();
         if (usage == null) {
-            usage = new Usage();
+            usage = new Kept(channel);
             channel.attr(USAGE).set(usage);
         }
         usage.requests++;
@@ -87,18 +82,18 @@ public final class KeepalivePool {
 
     /**
      * An idle connection to {@code peer} on {@code loop}, most recently kept
-     * first, taken out of the cache with its idle watch removed; or null. A
+     * first, taken out of the cache with its idle watch stopped; or null. A
      * TLS connection serves only requests whose {@code tlsKey} it was made
      * with (null: a plain connection).
      */
     Channel take(EventLoop loop, Peer peer, Object tlsKey) {
-        ArrayDeque<Idle> cache = loops.get(loop);
+        ArrayDeque<Kept> cache = loops.get(loop);
         if (cache == null) {
             return null;
         }
-        for (Iterator<Idle> it = cache.iterator(); it.hasNext(); ) {
-            Idle idle = it.next();
-            if (!idle.peer.equals(peer) || !Objects.equals(idle.channel.attr(TLS_KEY).get(), tlsKey)) {
+        for (Iterator<Kept> it = cache.iterator(); it.hasNext(); ) {
+            Kept idle = it.next();
+            if (!idle.peer.equals(peer) || !Objects.equals(idle.tlsKey, tlsKey)) {
                 continue;
             }
             it.remove();
@@ -118,34 +113,51 @@ public final class KeepalivePool {
      * keepalive_time, or its decoder still held unread bytes.
      */
     void offer(Peer peer, Channel channel) {
-        Usage usage = channel.attr(USAGE).get();
+        Kept usage = channel.attr(USAGE).get();
+        UpstreamResponseDecoder decoder = channel.pipeline().get(UpstreamResponseDecoder.class);
         if (closed || !channel.isActive() || usage == null || usage.requests >= settings.requests()
-                || (System.nanoTime() - usage.createdNanos) / 1_000_000 > settings.timeMillis()) {
+                || (System.nanoTime() - usage.createdNanos) / 1_000_000 > settings.timeMillis()
+                || (decoder != null && decoder.holdsBytes())) { // bytes past the response: not to be used again
             channel.close();
             return;
         }
-        ArrayDeque<Idle> cache = loops.computeIfAbsent(channel.eventLoop(), l -> new ArrayDeque<>());
+        ArrayDeque<Kept> cache = loops.computeIfAbsent(channel.eventLoop(), l -> new ArrayDeque<>());
         if (cache.size() >= settings.connections()) {
-            Idle oldest = cache.pollLast();
+            Kept oldest = cache.pollLast();
             oldest.stopWatching();
             oldest.channel.close();
         }
-        Idle idle = new Idle(peer, channel, cache);
-        cache.addFirst(idle);
-        ChannelPipeline pipeline = channel.pipeline();
-        pipeline.addLast(IDLE, idle);
+        if (!usage.inPipeline) {
+            // In front of the protocol's handlers, which stay for the next request; behind TLS,
+            // whose session goes on. It stays too, and watches only while the connection is idle.
+            ChannelPipeline pipeline = channel.pipeline();
+            ChannelHandlerContext tls = pipeline.context(SslHandler.class);
+            if (tls != null) {
+                pipeline.addAfter(tls.name(), IDLE, usage);
+            } else {
+                pipeline.addFirst(IDLE, usage);
+            }
+            usage.inPipeline = true;
+        }
+        usage.watch(peer, cache, channel.attr(TLS_KEY).get());
+        cache.addFirst(usage);
+        if (channel.isOpen()) {
+            usage.timer.arm(settings.timeoutMillis(), usage::expire);
+            channel.read();
+        }
+    }
+
+    /**
+     * Removes the handlers of a kept connection but its TLS, last first: a decoder hands what it
+     * still holds to the next handler as it goes.
+     */
+    static void removeHandlers(ChannelPipeline pipeline) {
         List<ChannelHandler> handlers = new ArrayList<>(pipeline.toMap().values());
-        // Last first: a decoder hands what it still holds to the next handler as it goes, which
-        // must be the idle watch by then. TLS stays: the connection's session goes on.
         for (int i = handlers.size() - 1; i >= 0; i--) {
             ChannelHandler h = handlers.get(i);
-            if (h != idle && !(h instanceof SslHandler) && pipeline.context(h) != null) {
+            if (!(h instanceof SslHandler) && !(h instanceof Kept) && pipeline.context(h) != null) {
                 pipeline.remove(h);
             }
-        }
-        if (channel.isOpen()) {
-            idle.timer = channel.eventLoop().schedule(idle::expire, settings.timeoutMillis(), TimeUnit.MILLISECONDS);
-            channel.read();
         }
     }
 
@@ -157,7 +169,7 @@ public final class KeepalivePool {
                 return; // the loop closes its channels itself
             }
             loop.execute(() -> {
-                for (Idle idle; (idle = cache.pollFirst()) != null; ) {
+                for (Kept idle; (idle = cache.pollFirst()) != null; ) {
                     idle.stopWatching();
                     idle.channel.close();
                 }
@@ -165,41 +177,53 @@ public final class KeepalivePool {
         });
     }
 
-    /** Watches one idle connection: anything the upstream sends, or its close, ends it. */
-    private static final class Idle extends ChannelInboundHandlerAdapter {
-        final Peer peer;
+    /**
+     * One upstream connection across its requests: what it has served, and, while it is idle in a
+     * cache, the watch that ends it when the upstream sends anything or closes it. In its pipeline
+     * from the first time it is kept, passing everything on while it is in use.
+     */
+    private static final class Kept extends ChannelInboundHandlerAdapter {
         final Channel channel;
-        final ArrayDeque<Idle> cache;
-        ScheduledFuture<?> timer;
+        final long createdNanos = System.nanoTime();
+        int requests;
+        boolean inPipeline;
+        /** keepalive_timeout while idle, re-armed each time it is kept. */
+        final ConnectionTimer timer;
+        /** While idle: its peer, its cache, the TLS settings it was made with (null: plain). */
+        boolean idle;
+        Peer peer;
+        ArrayDeque<Kept> cache;
+        Object tlsKey;
 
-        Idle(Peer peer, Channel channel, ArrayDeque<Idle> cache) {
-            this.peer = peer;
+        Kept(Channel channel) {
             this.channel = channel;
+            this.timer = new ConnectionTimer(channel.eventLoop());
+            channel.closeFuture().addListener(f -> timer.cancel());
+        }
+
+        void watch(Peer peer, ArrayDeque<Kept> cache, Object tlsKey) {
+            this.peer = peer;
             this.cache = cache;
+            this.tlsKey = tlsKey;
+            this.idle = true;
         }
 
         void stopWatching() {
-            if (timer != null) {
-                timer.cancel(false);
-                timer = null;
-            }
-            if (channel.pipeline().context(this) != null) {
-                channel.pipeline().remove(this);
-            }
+            idle = false;
+            timer.disarm();
         }
 
         /** keepalive_timeout passed. */
         void expire() {
-            timer = null;
+            idle = false;
             cache.remove(this);
             channel.close();
         }
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg == LastHttpContent.EMPTY_LAST_CONTENT) {
-                // The decoder's end marker of a response that ended at its head (204, 304, HEAD,
-                // Content-Length: 0), delivered after the connection was kept.
+            if (!idle) {
+                ctx.fireChannelRead(msg);
                 return;
             }
             ReferenceCountUtil.release(msg);
@@ -208,19 +232,24 @@ public final class KeepalivePool {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
+            if (!idle) {
+                ctx.fireChannelInactive();
+                return;
+            }
             end();
         }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (!idle) {
+                ctx.fireExceptionCaught(cause);
+                return;
+            }
             end();
         }
 
         private void end() {
-            if (timer != null) {
-                timer.cancel(false);
-                timer = null;
-            }
+            stopWatching();
             cache.remove(this);
             channel.close();
         }

@@ -95,7 +95,7 @@ public final class UpstreamConf {
         }
         settings = new UpstreamSettings(connectTimeout, sendTimeout, readTimeout,
                 (int) Math.min(Integer.MAX_VALUE, bufferSize), passRequestBody, interceptErrors, socketKeepalive,
-                Set.copyOf(hidden), nextUpstreamTries, nextUpstreamTimeout,
+                dev.portico.http.HeaderNames.anyCase(hidden), nextUpstreamTries, nextUpstreamTimeout,
                 buffering, buffersNumber * buffersSize, maxTempFileSize, tempPath,
                 Set.copyOf(ignoreHeaders), requestBuffering, nextUpstreamSet(nextUpstream));
     }

@@ -22,6 +22,15 @@ public interface UpstreamProtocol {
     void initChannel(ChannelPipeline pipeline);
 
     /**
+     * Readies the handlers {@link #initChannel} put in a kept connection's pipeline for the
+     * next request; false when they are not this protocol's or cannot serve again, and are
+     * then replaced.
+     */
+    default boolean reinitChannel(ChannelPipeline pipeline) {
+        return false;
+    }
+
+    /**
      * The request head for this exchange, built before each try connects (a retry
      * on another peer calls it again), so that a request that cannot be sent fails
      * before any connection, as nginx's create_request does. {@code bodyLength} is

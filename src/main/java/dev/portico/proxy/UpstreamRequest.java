@@ -3,6 +3,7 @@ package dev.portico.proxy;
 import dev.portico.balancer.UpstreamGroup;
 import dev.portico.http.BodySink;
 import dev.portico.http.BodySource;
+import dev.portico.http.ConnectionTimer;
 import dev.portico.http.CoreVariables;
 import dev.portico.http.HttpExchange;
 import dev.portico.http.RequestBodyConsumer;
@@ -33,12 +34,9 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.net.SocketAddress;
 import java.util.ArrayDeque;
-import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One request's trip to an upstream (nginx's ngx_http_upstream_t): takes an
@@ -104,7 +102,8 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
     /** The current try's request head, built before connecting; null once written. */
     private Object head;
     private Stage stage = Stage.CONNECTING;
-    private ScheduledFuture<?> timer;
+    /** proxy_connect/send/read_timeout of the current stage. */
+    private final ConnectionTimer timer;
     /** Client body pieces that arrived before the upstream connection was up (at most one read's worth). */
     private final ArrayDeque<ByteBuf> pendingBody = new ArrayDeque<>();
     private boolean requestBodyEnded;
@@ -133,6 +132,7 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         this.keepalive = protocol.keepsConnections() ? group.keepalive() : null;
         this.settings = settings;
         this.client = x.connection().channel();
+        this.timer = new ConnectionTimer(client.eventLoop());
         this.bodyLength = settings.passRequestBody() ? requestBodyLength(x) : 0;
         // A chunked body for an upstream that needs its length is read whole whatever the setting, as nginx.
         this.bodyStreams = bodyLength != 0 && !settings.requestBuffering()
@@ -200,7 +200,7 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         if (cached != null) {
             reused = true;
             upstream = cached;
-            addHandlers(cached.pipeline());
+            reuseHandlers(cached.pipeline());
             KeepalivePool.countRequest(cached);
             sendRequest();
             return;
@@ -246,6 +246,19 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
             pipeline.addLast("file-chunks", new ChunkedWriteHandler());
         }
         pipeline.addLast("upstream", new Inbound());
+    }
+
+    /**
+     * The handlers of a kept connection: the protocol's own are readied for this request and
+     * only the engine's is replaced; other protocols' (another location's) are replaced.
+     */
+    private void reuseHandlers(ChannelPipeline pipeline) {
+        if (protocol.reinitChannel(pipeline)) {
+            pipeline.replace("upstream", "upstream", new Inbound());
+            return;
+        }
+        KeepalivePool.removeHandlers(pipeline);
+        addHandlers(pipeline);
     }
 
     /** The TLS handler of a new connection, keyed for session reuse by the peer's address. */
@@ -667,7 +680,7 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         HttpHeaders out = x.responseHeaders();
         out.clear();
         for (Map.Entry<String, String> e : head.headers()) {
-            String name = e.getKey().toLowerCase(Locale.ROOT);
+            String name = e.getKey();
             if (!HOP_BY_HOP.contains(name) && !settings.hiddenHeaders().contains(name)) {
                 out.add(e.getKey(), e.getValue());
             }
@@ -755,8 +768,8 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
     }
 
     /** Response headers that describe the upstream connection, not the response (nginx drops them too). */
-    private static final java.util.Set<String> HOP_BY_HOP = java.util.Set.of("connection", "keep-alive",
-            "transfer-encoding", "upgrade", "proxy-connection");
+    private static final java.util.Set<String> HOP_BY_HOP = dev.portico.http.HeaderNames.anyCase(java.util.List.of(
+            "connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection"));
 
     private void responseContent(HttpContent content) {
         if (stage != Stage.READING_BODY) {
@@ -1024,7 +1037,7 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
             stage = Stage.DONE;
             endNanos = System.nanoTime();
         }
-        disarm();
+        timer.cancel();
         ReferenceCountUtil.release(head);
         head = null;
         while (!pendingBody.isEmpty()) {
@@ -1042,15 +1055,11 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
     }
 
     private void arm(long millis, Runnable action) {
-        disarm();
-        timer = client.eventLoop().schedule(action, millis, TimeUnit.MILLISECONDS);
+        timer.arm(millis, action);
     }
 
     private void disarm() {
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
-        }
+        timer.disarm();
     }
 
     /** The upstream as nginx's error log shows it: "http://127.0.0.1:8000/path", "http://unix:/s.sock:/path". */

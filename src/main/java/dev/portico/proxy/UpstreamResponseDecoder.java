@@ -10,16 +10,15 @@ import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -69,17 +68,38 @@ public final class UpstreamResponseDecoder extends ByteToMessageDecoder {
     private enum State { HEAD, FIXED, CHUNKED, UNTIL_CLOSE, DONE }
 
     /** Headers that may come once: a repeat is logged and dropped (ngx_http_upstream_process_header_line and kin). */
-    private static final Set<String> SINGLE = Set.of("status", "content-type", "date", "etag", "server", "location",
-            "refresh", "x-accel-redirect", "last-modified", "expires", "x-accel-expires", "x-accel-limit-rate");
+    private static final Set<String> SINGLE = dev.portico.http.HeaderNames.anyCase(List.of("status", "content-type",
+            "date", "etag", "server", "location", "refresh", "x-accel-redirect", "last-modified", "expires",
+            "x-accel-expires", "x-accel-limit-rate"));
 
     private final int headLimit;
     private final ArrayDeque<Boolean> headRequests = new ArrayDeque<>();
     private State state = State.HEAD;
     private long remaining;
-    private final ChunkParser chunks = new ChunkParser();
+    private ChunkParser chunks = new ChunkParser();
 
     public UpstreamResponseDecoder(int headLimit) {
         this.headLimit = headLimit;
+    }
+
+    /**
+     * Readies the decoder of a kept connection for its next response; false when it holds
+     * bytes it has not decoded (the connection is not to be used again).
+     */
+    public boolean reset() {
+        if (holdsBytes()) {
+            return false;
+        }
+        state = State.HEAD;
+        remaining = 0;
+        chunks = new ChunkParser();
+        headRequests.clear();
+        return true;
+    }
+
+    /** True when bytes came that are not decoded yet. */
+    public boolean holdsBytes() {
+        return internalBuffer().isReadable();
     }
 
     /** A request went out; {@code head} when it was HEAD, whose response has no body. */
@@ -168,19 +188,19 @@ public final class UpstreamResponseDecoder extends ByteToMessageDecoder {
         }
         in.readerIndex(p.end);
         HttpHeaders headers = new DefaultHttpHeaders(false);
-        List<String> warnings = new ArrayList<>(0);
+        List<String> warnings = List.of();
         long contentLength = -1;
         boolean chunked = false;
-        Map<String, String[]> seen = new HashMap<>();
+        // The headers kept so far answer "seen before?" in any case; the earlier line itself is
+        // looked up only for a message.
         for (String[] h : p.headers) {
-            String name = h[0].toLowerCase(Locale.ROOT);
-            String[] previous = seen.get(name);
-            if (name.equals("content-length")) {
-                if (previous != null) {
-                    fail(out, duplicate(h, previous), true);
+            String name = h[0];
+            if (name.equalsIgnoreCase("content-length")) {
+                if (headers.contains(name)) {
+                    fail(out, duplicate(h, first(p.headers, name)), true);
                     return;
                 }
-                if (seen.containsKey("transfer-encoding")) {
+                if (headers.contains(HttpHeaderNames.TRANSFER_ENCODING)) {
                     fail(out, "upstream sent \"Content-Length\" and \"Transfer-Encoding\" headers at the same time",
                             true);
                     return;
@@ -191,12 +211,12 @@ public final class UpstreamResponseDecoder extends ByteToMessageDecoder {
                             true);
                     return;
                 }
-            } else if (name.equals("transfer-encoding")) {
-                if (previous != null) {
-                    fail(out, duplicate(h, previous), true);
+            } else if (name.equalsIgnoreCase("transfer-encoding")) {
+                if (headers.contains(name)) {
+                    fail(out, duplicate(h, first(p.headers, name)), true);
                     return;
                 }
-                if (seen.containsKey("content-length")) {
+                if (headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
                     fail(out, "upstream sent \"Content-Length\" and \"Transfer-Encoding\" headers at the same time",
                             true);
                     return;
@@ -206,15 +226,18 @@ public final class UpstreamResponseDecoder extends ByteToMessageDecoder {
                     return;
                 }
                 chunked = true;
-            } else if (previous != null && SINGLE.contains(name)) {
-                warnings.add(duplicate(h, previous) + ", ignored");
+            } else if (SINGLE.contains(name) && headers.contains(name)) {
+                if (warnings.isEmpty()) {
+                    warnings = new ArrayList<>(1);
+                }
+                warnings.add(duplicate(h, first(p.headers, name)) + ", ignored");
                 continue;
             }
-            seen.putIfAbsent(name, h);
-            headers.add(h[0], h[1]);
+            headers.add(name, h[1]);
         }
         int code = p.status;
-        HttpResponseStatus status = new HttpResponseStatus(code, p.reason);
+        HttpResponseStatus known = HttpResponseStatus.valueOf(code);
+        HttpResponseStatus status = known.reasonPhrase().equals(p.reason) ? known : new HttpResponseStatus(code, p.reason);
         out.add(new Head(p.version, status, headers, warnings));
         if (code >= 100 && code < 200 && code != 101) {
             // An interim response; the final one follows for the same request.
@@ -236,6 +259,16 @@ public final class UpstreamResponseDecoder extends ByteToMessageDecoder {
         } else {
             state = State.UNTIL_CLOSE;
         }
+    }
+
+    /** The first header line named {@code name} (any case). */
+    private static String[] first(List<String[]> headers, String name) {
+        for (String[] h : headers) {
+            if (h[0].equalsIgnoreCase(name)) {
+                return h;
+            }
+        }
+        throw new IllegalStateException("no header " + name);
     }
 
     private static String duplicate(String[] h, String[] previous) {
@@ -411,7 +444,9 @@ public final class UpstreamResponseDecoder extends ByteToMessageDecoder {
         private int statusDone(int p, int major, int minor, int code, int textStart, int textEnd) {
             pos = p + 1;
             status = code;
-            if (textStart >= 0 && textEnd > textStart) {
+            if (textEnd - textStart == 2 && textStart >= 0 && at(textStart) == 'O' && at(textStart + 1) == 'K') {
+                reason = "OK"; // the usual one, without a string made for it
+            } else if (textStart >= 0 && textEnd > textStart) {
                 reason = buf.toString(textStart, textEnd - textStart, java.nio.charset.StandardCharsets.ISO_8859_1)
                         .strip();
             }

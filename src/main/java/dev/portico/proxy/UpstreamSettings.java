@@ -6,7 +6,7 @@ import java.util.Set;
  * The protocol-independent settings of one location's upstream (nginx's
  * ngx_http_upstream_conf_t), as the proxy and uwsgi modules both have them.
  *
- * @param hiddenHeaders lower-case response header names not passed to the client
+ * @param hiddenHeaders response header names not passed to the client, matched in any case
  * @param nextTries proxy_next_upstream_tries, 0 for no limit
  * @param nextTimeout proxy_next_upstream_timeout in milliseconds, 0 for no limit
  * @param buffering proxy_buffering: read the response ahead of the client into memory and a temporary file

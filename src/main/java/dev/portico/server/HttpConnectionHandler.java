@@ -1,6 +1,7 @@
 package dev.portico.server;
 
 import dev.portico.http.ConnectionCounters;
+import dev.portico.http.ConnectionTimer;
 import dev.portico.http.HttpConfig;
 import dev.portico.http.HttpConnection;
 import dev.portico.http.HttpCoreConf;
@@ -40,7 +41,6 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.stream.ChunkedNioFile;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 
@@ -65,7 +65,8 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
     private boolean bodyComplete = true;
     private boolean responded;
     private ArrayDeque<HttpObject> pipelined;
-    private ScheduledFuture<?> timer;
+    /** The connection's one running timeout (header, keep-alive, body, send), re-armed per request. */
+    private ConnectionTimer timer;
     private boolean bytesSinceIdle;
     private boolean readPending;
     /** The request body's consumer cannot take more (a slow upstream): reads wait for resume. */
@@ -131,9 +132,13 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
 
     private long pendingRequestBytes;
 
+    /** Flushes what was written and not yet flushed (a streamed response's head); nothing when all is out. */
+    private final Runnable flushTask = () -> ctx.flush();
+
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.timer = new ConnectionTimer(ctx.executor());
     }
 
     @Override
@@ -168,7 +173,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
      * object ($connection, addresses, TLS) and its place with the server.
      */
     private void startHttp2() {
-        cancelTimer();
+        timer.cancel();
         if (inspector != null) {
             RequestDecoder decoder = inspector;
             inspector = null;
@@ -185,7 +190,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        cancelTimer();
+        timer.cancel();
         if (pipelined != null) {
             for (HttpObject o : pipelined) {
                 ReferenceCountUtil.release(o);
@@ -243,10 +248,24 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
             ctx.read();
             return;
         }
+        readIfWanted();
+    }
+
+    /** Reads on when the connection wants more of the client than it has. */
+    private void readIfWanted() {
         // Keep reading while a request body is being read and dropped, or while idle between requests.
         if (current == null || (!bodyComplete && !bodyPaused)) {
             read();
+        } else if (answering() && !inspector.holdsBytes() && (pipelined == null || pipelined.isEmpty())) {
+            // While a request is answered the socket stays of interest (re-arming it costs a system
+            // call per request); what comes meanwhile is held, and reading stops, until it is done.
+            read();
         }
+    }
+
+    /** A request is being answered with its whole body read: bytes that come now begin the next request. */
+    boolean answering() {
+        return current != null && bodyComplete && tunnel == null && state != State.CLOSING && inspector != null;
     }
 
     @Override
@@ -280,6 +299,12 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
             return;
         }
         if (current != null && bodyComplete) {
+            if (obj instanceof LastHttpContent && !(obj instanceof HttpRequest)
+                    && (pipelined == null || pipelined.isEmpty())) {
+                // The decoder's end of a request without a body, the one being answered: nothing to keep.
+                ReferenceCountUtil.release(obj);
+                return;
+            }
             // A pipelined request: it waits until the current response is written.
             if (pipelined == null) {
                 pipelined = new ArrayDeque<>(4);
@@ -499,8 +524,10 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
                 streaming = null;
                 responseWritten(x, f, sink.written());
             });
-            ctx.flush();
             stream.source().start(sink);
+            // The head goes out with the first piece of the body when that is already read (one
+            // write, as nginx's postponed output); otherwise on its own once this event is handled.
+            ctx.executor().execute(flushTask);
             return;
         }
         ChannelFuture done = writeBody(x, body, chunked, core);
@@ -688,7 +715,7 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
         }
         for (java.util.Map.Entry<String, String> e : given) {
             // Every other line is kept, repeated names included (add_header Set-Cookie twice...).
-            if (!isHopHeader(e.getKey()) && !isPlacedAbove(e.getKey())) {
+            if (!PLACED_ABOVE.contains(e.getKey())) {
                 h.add(e.getKey(), e.getValue());
             }
         }
@@ -696,16 +723,9 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
     }
 
     /** The headers that finalHead writes in nginx's order before the rest. */
-    private static boolean isPlacedAbove(String name) {
-        return name.equalsIgnoreCase("content-type") || name.equalsIgnoreCase("content-length")
-                || name.equalsIgnoreCase("last-modified") || name.equalsIgnoreCase("location")
-                || name.equalsIgnoreCase("transfer-encoding");
-    }
-
-    private static boolean isHopHeader(String name) {
-        return name.equalsIgnoreCase("connection") || name.equalsIgnoreCase("keep-alive")
-                || name.equalsIgnoreCase("server") || name.equalsIgnoreCase("date");
-    }
+    private static final java.util.Set<String> PLACED_ABOVE = HeaderNames.anyCase(java.util.List.of("content-type",
+            "content-length", "last-modified", "location", "transfer-encoding", "connection", "keep-alive", "server",
+            "date"));
 
     private static void copy(HttpHeaders from, HttpHeaders to, CharSequence name) {
         String v = from.get(name);
@@ -792,9 +812,45 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
                 return;
             }
         }
-        schedule(core.keepaliveTimeout(), this::keepaliveTimedOut);
-        ctx.executor().execute(this::shedCodec);
+        long keepalive = core.keepaliveTimeout();
+        if (keepalive > CODEC_IDLE_MILLIS) {
+            schedule(CODEC_IDLE_MILLIS, () -> idleAWhile(keepalive - CODEC_IDLE_MILLIS));
+        } else {
+            schedule(keepalive, this::keepaliveTimedOut);
+        }
+        if (inspector != null && inspector.holdsBytes()) {
+            try {
+                inspector.decodeHeld(ctx.pipeline().context(inspector));
+            } catch (Exception e) {
+                exceptionCaught(ctx, e);
+                return;
+            }
+            if (state == State.CLOSING) {
+                return;
+            }
+            if (current != null) {
+                readIfWanted(); // the held bytes began a request whose body may still be coming
+                return;
+            }
+        }
         read();
+    }
+
+    /**
+     * How long a keep-alive connection keeps its codec once idle: a busy connection's next request
+     * comes sooner and so does not pay for a new decoder and encoder each time.
+     */
+    private static final long CODEC_IDLE_MILLIS = 1000;
+
+    /** A keep-alive connection idle for a while: its codec goes, keepalive_timeout runs on. */
+    private void idleAWhile(long keepaliveLeft) {
+        if (current != null) {
+            return;
+        }
+        if (!bytesSinceIdle) {
+            shedCodec();
+        }
+        schedule(keepaliveLeft, this::keepaliveTimedOut);
     }
 
     private void closeAfterResponse(HttpExchange x) {
@@ -841,15 +897,11 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
     // ---- timers ----
 
     private void schedule(long millis, Runnable action) {
-        cancelTimer();
-        timer = ctx.executor().schedule(action, millis, TimeUnit.MILLISECONDS);
+        timer.arm(millis, action);
     }
 
     private void cancelTimer() {
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
-        }
+        timer.disarm();
     }
 
     private void headerTimedOut() {

@@ -21,6 +21,11 @@ final class RequestDecoder extends HttpRequestDecoder {
     private boolean firstLine = true;
     private boolean emptyLine = true;
     private boolean obsFold;
+    /**
+     * Bytes that came while a request was being answered: the next request's, decoded (counted,
+     * scanned) once that one is done, as if they had arrived then.
+     */
+    private ByteBuf held;
 
     RequestDecoder(HttpDecoderConfig config, HttpConnectionHandler connection) {
         super(config);
@@ -30,6 +35,10 @@ final class RequestDecoder extends HttpRequestDecoder {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
         if (msg instanceof ByteBuf buf) {
+            if (connection != null && connection.answering()) {
+                held = held == null ? buf : MERGE_CUMULATOR.cumulate(ctx.alloc(), held, buf);
+                return;
+            }
             if (connection != null) {
                 connection.bytesArrived(buf.readableBytes());
             }
@@ -63,6 +72,35 @@ final class RequestDecoder extends HttpRequestDecoder {
                 emptyLine = false;
             }
         }
+    }
+
+    /** True while bytes that came during a request wait to be decoded. */
+    boolean holdsBytes() {
+        return held != null;
+    }
+
+    /** Decodes the bytes held while the previous request was answered; call once it is done. */
+    void decodeHeld(ChannelHandlerContext ctx) throws Exception {
+        ByteBuf bytes = held;
+        held = null;
+        if (bytes != null) {
+            channelRead(ctx, bytes);
+        }
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) throws Exception {
+        ByteBuf bytes = held;
+        held = null;
+        if (bytes != null) {
+            // After a protocol switch they are the new protocol's bytes; on a closed connection, nobody's.
+            if (ctx.channel().isActive()) {
+                ctx.fireChannelRead(bytes);
+            } else {
+                bytes.release();
+            }
+        }
+        super.handlerRemoved0(ctx);
     }
 
     /** True when the head being decoded continued a header line with leading whitespace. */

@@ -1,6 +1,7 @@
 package dev.portico.proxy;
 
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -109,7 +110,20 @@ class KeepalivePoolTest {
         assertSame(c2, take(pool, P));
         assertNull(take(pool, P));
         assertTrue(c2.isActive() && c3.isActive());
-        assertTrue(c2.pipeline().toMap().isEmpty(), "a kept connection carries no handler once taken");
+        // Taken, it keeps its handlers for the next request, and what the upstream sends reaches them.
+        List<Object> read = new CopyOnWriteArrayList<>();
+        onLoop(() -> c2.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+                read.add(msg);
+                io.netty.util.ReferenceCountUtil.release(msg);
+            }
+        }));
+        assertEquals(3, c2.pipeline().toMap().size(), c2.pipeline().names().toString());
+        c2.read();
+        accepted.get(1).writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'x'})).sync();
+        await().atMost(Duration.ofSeconds(5)).until(() -> read.size() == 1);
+        assertTrue(c2.isActive(), "a connection in use is not closed by what it reads");
     }
 
     @Test

@@ -659,6 +659,53 @@ class ProxyPassTest {
     }
 
     @Test
+    void requestsSentWhileOneIsProxiedWaitTheirTurnAndAreEachChecked() throws Exception {
+        // The client connection is read while a request is with the upstream; what comes then is
+        // the next request's and is decoded only after the response, its head checked on its own.
+        try (RawClient c = new RawClient(port)) {
+            c.send("GET /watched/first HTTP/1.1\r\nHost: localhost\r\n\r\n");
+            try (java.net.Socket upstream = acceptWatched()) {
+                c.send("GET /echo/second HTTP/1.1\r\nHost: localhost\r\n\r\n");
+                Thread.sleep(200); // it reaches the proxy while the first request waits for its answer
+                answerWatched(upstream, "first\n");
+                assertEquals("first\n", c.read(false).text());
+                assertEquals("/echo/second", echo(c.read(false)).uri());
+            }
+            c.send("GET /watched/third HTTP/1.1\r\nHost: localhost\r\n\r\n");
+            try (java.net.Socket upstream = acceptWatched()) {
+                c.send("GET /echo/fourth HTTP/1.1\r\nHost: localhost\r\nX-Folded: a\r\n b\r\n\r\n");
+                Thread.sleep(200);
+                answerWatched(upstream, "third\n");
+                assertEquals("third\n", c.read(false).text());
+                assertEquals(400, c.read(false).status());
+            }
+        }
+        logContaining("client sent invalid header line (obsolete line folding) while reading client request headers");
+    }
+
+    @Test
+    void aRequestWhoseHeadCameWhileAnotherWasProxiedReadsTheRestOfItsBody() throws Exception {
+        try (RawClient c = new RawClient(port)) {
+            c.send("GET /watched/first HTTP/1.1\r\nHost: localhost\r\n\r\n");
+            try (java.net.Socket upstream = acceptWatched()) {
+                c.send("POST /echo/post HTTP/1.1\r\nHost: localhost\r\nContent-Length: 10\r\n\r\n12345");
+                Thread.sleep(200); // the head and half the body wait while the first request is answered
+                answerWatched(upstream, "first\n");
+                assertEquals("first\n", c.read(false).text());
+            }
+            c.send("67890");
+            FlaskApp.Echo echo = echo(c.read(false));
+            assertEquals("/echo/post", echo.uri());
+            assertEquals(10, echo.bodyLength());
+        }
+    }
+
+    private static void answerWatched(java.net.Socket upstream, String body) throws IOException {
+        upstream.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
+                .getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    @Test
     void clientThatGoesAwayClosesTheUpstreamConnection() throws Exception {
         // A stand-in upstream that answers with a head and part of a long body, then waits:
         // when the client leaves, the proxy must close its upstream connection.

@@ -102,6 +102,32 @@ class UpstreamKeepaliveTest {
     }
 
     @Test
+    void aKeptConnectionServesAnotherLocationWithThatLocationsOwnLimits() throws Exception {
+        // Both locations use one upstream block, so one kept connection; its response decoder must
+        // be the serving location's: proxy_buffer_size 1k refuses a head the default 4k takes.
+        ScriptedUpstream.Script script = r -> r.target().endsWith("/big")
+                ? ScriptedUpstream.response(200, "big", "X-Big: " + "x".repeat(2000))
+                : ScriptedUpstream.response(200, r.target());
+        String small = """
+                location /small/ {
+                    proxy_pass http://u;
+                    proxy_http_version 1.1;
+                    proxy_set_header Connection "";
+                    proxy_buffer_size 1k;
+                }
+                """;
+        try (ScriptedUpstream up = new ScriptedUpstream(script);
+             RunningServer s = server(up, "keepalive 4;", keptLocation("") + small)) {
+            assertEquals("big", get("/big").text());
+            assertEquals("/small/a", get("/small/a").text());
+            assertEquals(1, up.accepted(), up.connectionsSummary());
+            assertEquals(502, get("/small/big").status());
+            assertTrue(errorLog().contains("upstream sent too big header"), errorLog());
+            assertEquals("/b", get("/b").text());
+        }
+    }
+
+    @Test
     void eachEventLoopKeepsItsOwnConnections() throws Exception {
         try (ScriptedUpstream up = new ScriptedUpstream(OK);
              RunningServer s = server("upstream u { server " + up.address() + "; keepalive 4; }\n"

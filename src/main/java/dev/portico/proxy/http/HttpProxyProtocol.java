@@ -1,5 +1,6 @@
 package dev.portico.proxy.http;
 
+import dev.portico.http.HeaderNames;
 import dev.portico.http.HttpExchange;
 import dev.portico.proxy.UpstreamProtocol;
 import dev.portico.proxy.UpstreamResponseDecoder;
@@ -25,8 +26,8 @@ import java.util.Set;
 final class HttpProxyProtocol implements UpstreamProtocol {
 
     /** Request headers the proxy always decides itself (nginx's built-in proxy_set_header list). */
-    private static final Set<String> OWN_HEADERS = Set.of("host", "connection", "content-length",
-            "transfer-encoding", "te", "keep-alive", "expect", "upgrade");
+    private static final Set<String> OWN_HEADERS = HeaderNames.anyCase(List.of("host", "connection",
+            "content-length", "transfer-encoding", "te", "keep-alive", "expect", "upgrade"));
 
     private final ProxyConf conf;
 
@@ -44,15 +45,32 @@ final class HttpProxyProtocol implements UpstreamProtocol {
         // The response head must fit in proxy_buffer_size, as nginx requires.
         UpstreamResponseDecoder decoder = new UpstreamResponseDecoder(conf.upstream.bufferSize());
         pipeline.addLast("decoder", decoder);
-        pipeline.addLast("encoder", new HttpRequestEncoder() {
-            @Override
-            protected void encode(ChannelHandlerContext ctx, Object msg, List<Object> out) throws Exception {
-                if (msg instanceof HttpRequest request) {
-                    decoder.requestSent(HttpMethod.HEAD.equals(request.method()));
-                }
-                super.encode(ctx, msg, out);
+        pipeline.addLast("encoder", new RequestEncoder(this, decoder));
+    }
+
+    @Override
+    public boolean reinitChannel(ChannelPipeline pipeline) {
+        return pipeline.get("encoder") instanceof RequestEncoder encoder && encoder.protocol == this
+                && encoder.decoder.reset();
+    }
+
+    /** The request encoder, which tells the response decoder of each request (a HEAD's response has no body). */
+    private static final class RequestEncoder extends HttpRequestEncoder {
+        final HttpProxyProtocol protocol;
+        final UpstreamResponseDecoder decoder;
+
+        RequestEncoder(HttpProxyProtocol protocol, UpstreamResponseDecoder decoder) {
+            this.protocol = protocol;
+            this.decoder = decoder;
+        }
+
+        @Override
+        protected void encode(ChannelHandlerContext ctx, Object msg, List<Object> out) throws Exception {
+            if (msg instanceof HttpRequest request) {
+                decoder.requestSent(HttpMethod.HEAD.equals(request.method()));
             }
-        });
+            super.encode(ctx, msg, out);
+        }
     }
 
     @Override
@@ -78,7 +96,7 @@ final class HttpProxyProtocol implements UpstreamProtocol {
         }
         if (conf.upstream.passRequestHeaders()) {
             for (Map.Entry<String, String> e : x.requestHeaders()) {
-                String name = e.getKey().toLowerCase(Locale.ROOT);
+                String name = e.getKey();
                 if (!OWN_HEADERS.contains(name) && !conf.setHeaderNames.contains(name)) {
                     h.add(e.getKey(), e.getValue());
                 }

@@ -76,7 +76,7 @@ final class ProxyConf {
         effectiveHeaders = List.copyOf(all);
         names.add("host");
         names.add("connection");
-        setHeaderNames = Set.copyOf(names);
+        setHeaderNames = dev.portico.http.HeaderNames.anyCase(names);
         protocol = pass == null ? null : new HttpProxyProtocol(this);
     }
 
