@@ -245,7 +245,7 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         if (tls != null) {
             pipeline.addLast("file-chunks", new ChunkedWriteHandler());
         }
-        pipeline.addLast("upstream", new Inbound());
+        pipeline.addLast("upstream", new InboundSwitch(new Inbound()));
     }
 
     /**
@@ -254,7 +254,7 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
      */
     private void reuseHandlers(ChannelPipeline pipeline) {
         if (protocol.reinitChannel(pipeline)) {
-            pipeline.replace("upstream", "upstream", new Inbound());
+            ((InboundSwitch) pipeline.get("upstream")).current = new Inbound();
             return;
         }
         KeepalivePool.removeHandlers(pipeline);
@@ -516,9 +516,65 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         upstream.read();
     }
 
-    private final class Inbound extends ChannelInboundHandlerAdapter {
+    /**
+     * The engine's handler in a connection's pipeline, kept with the connection: each request
+     * that takes it sets its own {@link Inbound} here instead of replacing a handler.
+     */
+    private static final class InboundSwitch extends ChannelInboundHandlerAdapter {
+        Inbound current;
+
+        InboundSwitch(Inbound current) {
+            this.current = current;
+        }
+
+        /** Lets go of the last request when its connection goes back to the pool. */
+        static void clear(Channel ch) {
+            if (ch.pipeline().get("upstream") instanceof InboundSwitch s) {
+                s.current = null;
+            }
+        }
+
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (current != null) {
+                current.channelRead(ctx, msg);
+            } else {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            if (current != null) {
+                current.channelReadComplete(ctx);
+            }
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            if (current != null) {
+                current.channelWritabilityChanged(ctx);
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (current != null) {
+                current.channelInactive(ctx);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (current != null) {
+                current.exceptionCaught(ctx, cause);
+            }
+        }
+    }
+
+    /** What the upstream connection reports while this request has it. */
+    private final class Inbound {
+        void channelRead(ChannelHandlerContext ctx, Object msg) {
             try {
                 if (stage == Stage.DONE || ctx.channel() != upstream) {
                     return;
@@ -569,8 +625,7 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
             }
         }
 
-        @Override
-        public void channelReadComplete(ChannelHandlerContext ctx) {
+        void channelReadComplete(ChannelHandlerContext ctx) {
             if (ctx.channel() != upstream) {
                 return;
             }
@@ -599,16 +654,14 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
             }
         }
 
-        @Override
-        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        void channelWritabilityChanged(ChannelHandlerContext ctx) {
             if (ctx.channel() == upstream && ctx.channel().isWritable() && stage == Stage.SENDING) {
                 disarm();
                 x.writer().resumeRequestBody(x);
             }
         }
 
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) {
+        void channelInactive(ChannelHandlerContext ctx) {
             if (ctx.channel() != upstream) {
                 return;
             }
@@ -620,8 +673,7 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
             }
         }
 
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             if (ctx.channel() != upstream) {
                 return;
             }
@@ -857,6 +909,7 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         upstream = null;
         if (old != null) {
             if (!counts && keepaliveReady(old)) {
+                InboundSwitch.clear(old);
                 keepalive.offer(peer, old); // an empty 403/404 leaves a reusable connection, as in nginx
             } else {
                 old.close();
@@ -1021,6 +1074,7 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         Channel ch = upstream;
         if (ch != null && keepaliveReady(ch)) {
             upstream = null;
+            InboundSwitch.clear(ch);
             keepalive.offer(peer, ch);
         }
         close();

@@ -713,8 +713,9 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
         } else {
             h.set(HeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
-        for (java.util.Map.Entry<String, String> e : given) {
+        for (var it = given.iteratorCharSequence(); it.hasNext(); ) {
             // Every other line is kept, repeated names included (add_header Set-Cookie twice...).
+            var e = it.next();
             if (!PLACED_ABOVE.contains(e.getKey())) {
                 h.add(e.getKey(), e.getValue());
             }
@@ -736,7 +737,8 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
 
     private static long headLength(HttpResponse r) {
         long n = 9 + r.status().toString().length() + 2 + 2;
-        for (java.util.Map.Entry<String, String> e : r.headers()) {
+        for (var it = r.headers().iteratorCharSequence(); it.hasNext(); ) {
+            var e = it.next();
             n += e.getKey().length() + 2 + e.getValue().length() + 2;
         }
         return n;

@@ -53,8 +53,9 @@ final class RequestChecks {
     /** nginx ignores header names with characters other than letters, digits and hyphens. */
     private static void dropIgnoredHeaders(HttpRequest request) {
         boolean any = false;
-        for (Map.Entry<String, String> e : request.headers()) {
-            if (!validName(e.getKey())) {
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> all = request.headers().iteratorCharSequence();
+                all.hasNext(); ) {
+            if (!validName(all.next().getKey())) {
                 any = true;
                 break;
             }
@@ -66,7 +67,7 @@ final class RequestChecks {
         java.util.List<CharSequence> drop = new java.util.ArrayList<>();
         while (it.hasNext()) {
             CharSequence name = it.next().getKey();
-            if (!validName(name.toString())) {
+            if (!validName(name)) {
                 drop.add(name);
             }
         }
@@ -75,7 +76,7 @@ final class RequestChecks {
         }
     }
 
-    private static boolean validName(String name) {
+    private static boolean validName(CharSequence name) {
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
             boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';

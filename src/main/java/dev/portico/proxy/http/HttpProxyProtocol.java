@@ -95,10 +95,11 @@ final class HttpProxyProtocol implements UpstreamProtocol {
             h.set("Transfer-Encoding", "chunked");
         }
         if (conf.upstream.passRequestHeaders()) {
-            for (Map.Entry<String, String> e : x.requestHeaders()) {
-                String name = e.getKey();
+            for (var it = x.requestHeaders().iteratorCharSequence(); it.hasNext(); ) {
+                Map.Entry<CharSequence, CharSequence> e = it.next();
+                CharSequence name = e.getKey();
                 if (!OWN_HEADERS.contains(name) && !conf.setHeaderNames.contains(name)) {
-                    h.add(e.getKey(), e.getValue());
+                    h.add(name, e.getValue());
                 }
             }
         }
