@@ -25,7 +25,6 @@ import io.netty.handler.codec.http2.Http2FrameLogger;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
@@ -39,7 +38,7 @@ import java.util.concurrent.TimeUnit;
  * and keepalive_time (a GOAWAY, the open streams finish), a graceful GOAWAY at
  * shutdown and reload, and the error log lines of connection errors.
  */
-public final class Http2Session extends ChannelInboundHandlerAdapter implements Http2RequestCodec.Connection {
+public final class Http2Session extends ChannelInboundHandlerAdapter implements Http2RequestDecoder.Connection {
 
     /** RST_STREAM frames a client may send in {@link #RST_WINDOW_SECONDS} before GOAWAY (rapid reset). */
     static final int MAX_RST_FRAMES = 200;
@@ -92,7 +91,7 @@ public final class Http2Session extends ChannelInboundHandlerAdapter implements 
         Http2Settings settings = new Http2Settings()
                 .maxConcurrentStreams(conf.maxConcurrentStreams())
                 .initialWindowSize(conf.prereadSize())
-                // nginx's own accounting (Http2RequestCodec) comes first; Netty's, which counts
+                // nginx's own accounting (Http2RequestDecoder) comes first; Netty's, which counts
                 // 32 bytes more per field, only stops what is far past it.
                 .maxHeaderListSize(Math.min(Integer.MAX_VALUE, 2 * session.limits.headerSize()));
         DefaultHttp2Connection h2 = new DefaultHttp2Connection(true);
@@ -101,7 +100,7 @@ public final class Http2Session extends ChannelInboundHandlerAdapter implements 
         h2.remote().flowController(new DefaultHttp2RemoteFlowController(h2, session.frameSizes));
         session.codec = new CodecBuilder(h2)
                 .initialSettings(settings)
-                .validateHeaders(false) // nginx's checks, with its 400 answers: Http2RequestCodec
+                .validateHeaders(false) // nginx's checks, with its 400 answers: Http2RequestDecoder
                 .validateRequiredPseudoHeaders(false)
                 .gracefulShutdownTimeoutMillis(-1) // a GOAWAY lets every open stream finish
                 .decoderEnforceMaxRstFramesPerWindow(MAX_RST_FRAMES, RST_WINDOW_SECONDS)
@@ -116,8 +115,6 @@ public final class Http2Session extends ChannelInboundHandlerAdapter implements 
                 // Frames are read as the request needs them: an unread body holds back the client's
                 // window (http2_body_preread_size), not memory.
                 stream.config().setAutoRead(false);
-                stream.pipeline().addLast("h2-request", new Http2RequestCodec(session));
-                stream.pipeline().addLast("chunked-writer", new ChunkedWriteHandler());
                 stream.pipeline().addLast("h2-stream", new Http2StreamHandler(session));
             }
         });
