@@ -19,6 +19,7 @@ public final class HttpConnection {
     private ListenSocket listen;
     private boolean secure;
     private int requests;
+    private VirtualServer sniServer;
 
     public HttpConnection(Channel channel, ListenSocket listen) {
         this.channel = channel;
@@ -53,6 +54,19 @@ public final class HttpConnection {
 
     public void markSecure() {
         this.secure = true;
+    }
+
+    /**
+     * The server that the TLS handshake's SNI name chose among the address's servers (nginx's
+     * hc->conf_ctx after ngx_http_ssl_servername), or null: no TLS, no name, or a name no
+     * server has. The connection's own settings (HTTP/2's) come from it.
+     */
+    public VirtualServer sniServer() {
+        return sniServer;
+    }
+
+    public void sniServer(VirtualServer server) {
+        this.sniServer = server;
     }
 
     /** Counts a new request and returns its number on this connection, from 1. */

@@ -50,14 +50,15 @@ public final class Http2Session extends ChannelInboundHandlerAdapter implements 
     /** CONTINUATION frames under 8 KiB in one header block before GOAWAY. */
     static final int MAX_SMALL_CONTINUATION_FRAMES = 16;
 
-    /** The header limits of the connection's default server (large_client_header_buffers, nginx 1.19.7). */
+    /** The header limits of the connection's server (large_client_header_buffers, nginx 1.19.7). */
     record Limits(int fieldSize, long headerSize, boolean underscoresInHeaders, boolean ignoreInvalidHeaders) {
     }
 
     private final HttpConnection connection;
     private final Http2Host host;
     private final Limits limits;
-    private final HttpCoreConf defaultCore;
+    /** The core settings of the connection's server (see {@link #start}): keepalive_*. */
+    private final HttpCoreConf core;
     private final long startMillis = System.currentTimeMillis();
     private Http2FrameCodec codec;
     private DataFrameSizes frameSizes;
@@ -67,27 +68,29 @@ public final class Http2Session extends ChannelInboundHandlerAdapter implements 
     private boolean closing;
     private boolean errorLogged;
 
-    private Http2Session(HttpConnection connection, Http2Host host, VirtualServer defaultServer) {
+    private Http2Session(HttpConnection connection, Http2Host host, VirtualServer server) {
         this.connection = connection;
         this.host = host;
-        HttpServerConf server = defaultServer.serverConf().get(HttpCoreModule.SERVER_CONF);
-        this.limits = new Limits((int) server.largeHeaderBufferSize(),
-                server.largeHeaderBufferSize() * server.largeHeaderBuffers(), server.underscoresInHeaders(),
-                server.ignoreInvalidHeaders());
-        this.defaultCore = defaultServer.root().conf().get(HttpCoreModule.CORE);
+        HttpServerConf serverConf = server.serverConf().get(HttpCoreModule.SERVER_CONF);
+        this.limits = new Limits((int) serverConf.largeHeaderBufferSize(),
+                serverConf.largeHeaderBufferSize() * serverConf.largeHeaderBuffers(),
+                serverConf.underscoresInHeaders(), serverConf.ignoreInvalidHeaders());
+        this.core = server.root().conf().get(HttpCoreModule.CORE);
     }
 
     /**
-     * Puts HTTP/2 on {@code channel} in place of the handler named {@code replacing}: the
-     * connection's settings come from its address's default server, as nginx's come from
-     * hc->conf_ctx.
+     * Puts HTTP/2 on {@code channel} in place of the handler named {@code replacing}. The
+     * connection's settings (streams, windows, header limits, keepalive_*) come from its
+     * server as nginx's come from hc->conf_ctx: the one that the TLS handshake's SNI name
+     * chose (ngx_http_ssl_servername sets hc->conf_ctx before ngx_http_v2_init reads it),
+     * else its address's default server.
      */
     public static Http2Session start(Channel channel, HttpConnection connection, Http2Host host, String replacing) {
         ListenSocket socket = connection.listen();
-        VirtualServer defaultServer = socket.serverNames(
-                socket.dependsOnLocalAddress() ? channel.localAddress() : null).defaultServer();
-        Http2ServerConf conf = defaultServer.serverConf().get(Http2Module.SERVER);
-        Http2Session session = new Http2Session(connection, host, defaultServer);
+        VirtualServer server = connection.sniServer() != null ? connection.sniServer()
+                : socket.serverNames(socket.dependsOnLocalAddress() ? channel.localAddress() : null).defaultServer();
+        Http2ServerConf conf = server.serverConf().get(Http2Module.SERVER);
+        Http2Session session = new Http2Session(connection, host, server);
         Http2Settings settings = new Http2Settings()
                 .maxConcurrentStreams(conf.maxConcurrentStreams())
                 .initialWindowSize(conf.prereadSize())
@@ -95,7 +98,7 @@ public final class Http2Session extends ChannelInboundHandlerAdapter implements 
                 // 32 bytes more per field, only stops what is far past it.
                 .maxHeaderListSize(Math.min(Integer.MAX_VALUE, 2 * session.limits.headerSize()));
         DefaultHttp2Connection h2 = new DefaultHttp2Connection(true);
-        int defaultChunk = defaultServer.root().conf().get(Http2Module.LOCATION).chunkSize();
+        int defaultChunk = server.root().conf().get(Http2Module.LOCATION).chunkSize();
         session.frameSizes = new DataFrameSizes(h2, defaultChunk);
         h2.remote().flowController(new DefaultHttp2RemoteFlowController(h2, session.frameSizes));
         session.codec = new CodecBuilder(h2)
@@ -141,6 +144,11 @@ public final class Http2Session extends ChannelInboundHandlerAdapter implements 
         return connection;
     }
 
+    /** The connection's core settings (its server's): what applies to a stream before its location is known. */
+    HttpCoreConf core() {
+        return core;
+    }
+
     /** The stream's responses go out in DATA frames of at most {@code size} bytes (its http2_chunk_size). */
     void chunkSize(int streamId, int size) {
         frameSizes.chunkSize(streamId, size);
@@ -175,8 +183,8 @@ public final class Http2Session extends ChannelInboundHandlerAdapter implements 
     /** A stream's request began: keepalive_requests and keepalive_time end the connection after it. */
     void requestStarted() {
         host.requestStarted();
-        boolean tooOld = System.currentTimeMillis() - startMillis > defaultCore.keepaliveTime();
-        if (defaultCore.keepaliveTimeout() == 0 || connection.requests() >= defaultCore.keepaliveRequests()
+        boolean tooOld = System.currentTimeMillis() - startMillis > core.keepaliveTime();
+        if (core.keepaliveTimeout() == 0 || connection.requests() >= core.keepaliveRequests()
                 || tooOld || !host.accepting()) {
             goAway();
         }
@@ -209,7 +217,7 @@ public final class Http2Session extends ChannelInboundHandlerAdapter implements 
                 if (openStreams == 0) {
                     goAway();
                 }
-            }, defaultCore.keepaliveTimeout(), TimeUnit.MILLISECONDS);
+            }, core.keepaliveTimeout(), TimeUnit.MILLISECONDS);
         }
     }
 

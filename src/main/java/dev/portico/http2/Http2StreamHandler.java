@@ -168,8 +168,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements R
             return;
         }
         if (!bodyComplete) {
-            schedule(names.defaultServer().root().conf().get(HttpCoreModule.CORE).clientBodyTimeout(),
-                    this::bodyTimedOut);
+            schedule(session.core().clientBodyTimeout(), this::bodyTimedOut);
         }
         RequestProcessor.start(x, names, this);
     }
