@@ -26,13 +26,22 @@ final class DataFrameSizes implements StreamByteDistributor {
         this.defaultChunk = defaultChunk;
     }
 
-    /** The stream's location says how large its frames may be; forgotten when the stream closes. */
+    /**
+     * The stream's location says how large its frames may be; forgotten when the stream
+     * closes. Only sizes other than the connection's default are kept (most streams have it).
+     */
     void chunkSize(int streamId, int size) {
-        chunks.put(streamId, size);
+        if (size != defaultChunk) {
+            chunks.put(streamId, size);
+        } else if (!chunks.isEmpty()) {
+            chunks.remove(streamId);
+        }
     }
 
     void forget(int streamId) {
-        chunks.remove(streamId);
+        if (!chunks.isEmpty()) {
+            chunks.remove(streamId);
+        }
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.portico.http2;
 
+import dev.portico.http.HttpConfig;
 import dev.portico.http.HttpConnection;
 import dev.portico.http.HttpCoreConf;
 import dev.portico.http.HttpCoreModule;
@@ -63,6 +64,8 @@ public final class Http2Session extends ChannelInboundHandlerAdapter implements 
     private Http2FrameCodec codec;
     private DataFrameSizes frameSizes;
     private ChannelHandlerContext ctx;
+    private HttpConfig seenConfig;
+    private ListenSocket seenSocket;
     private int openStreams;
     private ScheduledFuture<?> idleTimer;
     private boolean closing;
@@ -113,6 +116,11 @@ public final class Http2Session extends ChannelInboundHandlerAdapter implements 
                 .frameLogger(session.new ErrorFrames())
                 .build();
         Http2MultiplexHandler streams = new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+            @Override
+            public boolean isSharable() {
+                return true; // as its class says, without Netty's look-up for each stream
+            }
+
             @Override
             protected void initChannel(Http2StreamChannel stream) {
                 // Frames are read as the request needs them: an unread body holds back the client's
@@ -169,6 +177,18 @@ public final class Http2Session extends ChannelInboundHandlerAdapter implements 
         return host;
     }
 
+    /**
+     * The connection's listen socket in {@code config} (the configuration in force), or null
+     * when a reload removed it: asked of the server once per configuration, not per stream.
+     */
+    ListenSocket socketIn(HttpConfig config) {
+        if (config != seenConfig) {
+            seenSocket = host.currentSocket();
+            seenConfig = config;
+        }
+        return seenSocket;
+    }
+
     @Override
     public Limits limits() {
         return limits;
@@ -180,10 +200,13 @@ public final class Http2Session extends ChannelInboundHandlerAdapter implements 
         cancelIdle();
     }
 
-    /** A stream's request began: keepalive_requests and keepalive_time end the connection after it. */
-    void requestStarted() {
+    /**
+     * A stream's request began at {@code nowMillis}: keepalive_requests and keepalive_time end
+     * the connection after it.
+     */
+    void requestStarted(long nowMillis) {
         host.requestStarted();
-        boolean tooOld = System.currentTimeMillis() - startMillis > core.keepaliveTime();
+        boolean tooOld = nowMillis - startMillis > core.keepaliveTime();
         if (core.keepaliveTimeout() == 0 || connection.requests() >= core.keepaliveRequests()
                 || tooOld || !host.accepting()) {
             goAway();

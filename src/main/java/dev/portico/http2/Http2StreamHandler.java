@@ -43,6 +43,7 @@ import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -86,6 +87,11 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements R
         this.session = session;
         this.connection = session.connection();
         this.decoder = new Http2RequestDecoder(session);
+    }
+
+    @Override
+    public boolean isSharable() {
+        return false; // one per stream; said here to spare Netty's look-up for each stream
     }
 
     @Override
@@ -151,12 +157,12 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements R
 
     private void startRequest(HttpRequest request) {
         HttpConfig http = session.host().currentConfig();
-        ListenSocket socket = session.host().currentSocket();
+        ListenSocket socket = session.socketIn(http);
         if (socket != null && socket != connection.listen()) {
             connection.updateListen(socket); // reloaded: this stream is served by the configuration in force
         }
         HttpExchange x = new HttpExchange(connection, request, http);
-        session.requestStarted();
+        session.requestStarted(x.startMillis());
         x.addRequestLength(headLength(request));
         current = x;
         responded = false;
@@ -326,7 +332,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements R
         } else if (length <= chunk && (body instanceof ResponseBody.Bytes || body instanceof ResponseBody.FileSlice)) {
             // One DATA frame that ends the stream: a small file is read here at once, as its
             // only chunk would have been.
-            ByteBuf bytes = body instanceof ResponseBody.Bytes b ? b.buffer() : read((ResponseBody.FileSlice) body);
+            ByteBuf bytes = body instanceof ResponseBody.Bytes b ? b.buffer() : readWhole((ResponseBody.FileSlice) body);
             if (bytes == null) {
                 abort(x);
                 return;
@@ -346,7 +352,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements R
     }
 
     /** A file slice's bytes, read whole (it is at most one DATA frame); null when the file cannot be read. */
-    private ByteBuf read(ResponseBody.FileSlice file) {
+    private ByteBuf readWhole(ResponseBody.FileSlice file) {
         int count = (int) file.count();
         ByteBuf bytes = ctx.alloc().directBuffer(count);
         try {
@@ -372,7 +378,8 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements R
      * names in lower case, without the HTTP/1 connection headers that HTTP/2 forbids (nor
      * Host, nor the fields that Connection names, as Netty's conversion left them out).
      * Returns $bytes_sent's share of the head: its HTTP/1.1 text size (nginx counts the
-     * HPACK block).
+     * HPACK block). Names and values are taken as they are stored (no String copies), and
+     * the well-known names go out as Netty's constants, whose hash HPACK has cached.
      */
     static long finalHeaders(HttpExchange x, HttpResponse head, HttpCoreConf core, Http2Headers out) {
         HttpHeaders given = head.headers();
@@ -380,59 +387,80 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements R
         int code = status.code();
         out.status(status.codeAsText());
         long length = 9 + status.toString().length() + 2 + 2;
-        String server = null;
-        String date = null;
-        String contentType = null;
-        String contentLength = null;
-        String lastModified = null;
-        String location = null;
-        String connectionTokens = null;
+        CharSequence[] placed = new CharSequence[PLACED.length];
+        CharSequence connectionTokens = null;
         int others = 0;
-        for (Map.Entry<String, String> e : given) {
-            switch (lowerCase(e.getKey())) {
-                case "server" -> server = first(server, e.getValue());
-                case "date" -> date = first(date, e.getValue());
-                case "content-type" -> contentType = first(contentType, e.getValue());
-                case "content-length" -> contentLength = first(contentLength, e.getValue());
-                case "last-modified" -> lastModified = first(lastModified, e.getValue());
-                case "location" -> location = first(location, e.getValue());
-                case "connection" -> connectionTokens = first(connectionTokens, e.getValue());
-                case "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "host" -> {
-                }
-                default -> others++;
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = given.iteratorCharSequence(); it.hasNext(); ) {
+            Map.Entry<CharSequence, CharSequence> e = it.next();
+            int kind = kind(e.getKey());
+            if (kind >= 0 && placed[kind] == null) {
+                placed[kind] = e.getValue();
+            } else if (kind == CONNECTION && connectionTokens == null) {
+                connectionTokens = e.getValue();
+            } else if (kind == OTHER) {
+                others++;
             }
         }
-        length += add(out, HttpHeaderNames.SERVER, server != null ? server : ResponseHeaders.serverToken(core));
-        length += add(out, HttpHeaderNames.DATE, date != null ? date : dev.portico.files.HttpDates.now());
-        length += add(out, HttpHeaderNames.CONTENT_TYPE, contentType);
+        CharSequence server = placed[0] != null ? placed[0] : ResponseHeaders.serverToken(core);
+        CharSequence date = placed[1] != null ? placed[1] : dev.portico.files.HttpDates.now();
+        length += add(out, PLACED[0], server) + add(out, PLACED[1], date) + add(out, PLACED[2], placed[2]);
         if (code >= 200 && code != 204 && code != 304) {
-            length += add(out, HttpHeaderNames.CONTENT_LENGTH, contentLength);
+            length += add(out, PLACED[3], placed[3]);
         }
-        length += add(out, HttpHeaderNames.LAST_MODIFIED, lastModified);
-        if (location != null) {
-            length += add(out, HttpHeaderNames.LOCATION, x.locationAsIs() ? location
+        length += add(out, PLACED[4], placed[4]);
+        if (placed[5] != null) {
+            String location = placed[5].toString();
+            length += add(out, PLACED[5], x.locationAsIs() ? location
                     : ResponseHeaders.absoluteLocation(x, core, location));
         }
         if (others > 0) {
-            for (Map.Entry<String, String> e : given) {
-                String name = lowerCase(e.getKey());
-                if (!isPlacedAboveOrDropped(name) && !namedBy(connectionTokens, name)) {
-                    length += add(out, name, e.getValue());
+            for (Iterator<Map.Entry<CharSequence, CharSequence>> it = given.iteratorCharSequence(); it.hasNext(); ) {
+                Map.Entry<CharSequence, CharSequence> e = it.next();
+                CharSequence name = e.getKey();
+                if (kind(name) == OTHER && !namedBy(connectionTokens, name)) {
+                    length += add(out, lowerCase(name), e.getValue());
                 }
             }
         }
         return length;
     }
 
-    private static String lowerCase(String name) {
-        return name.toLowerCase(Locale.ROOT); // the same string when it is lower case already
+    /** The fields nginx's header filter writes first, in its order. */
+    private static final AsciiString[] PLACED = {HttpHeaderNames.SERVER, HttpHeaderNames.DATE,
+        HttpHeaderNames.CONTENT_TYPE, HttpHeaderNames.CONTENT_LENGTH, HttpHeaderNames.LAST_MODIFIED,
+        HttpHeaderNames.LOCATION};
+    private static final int OTHER = -1;
+    private static final int CONNECTION = -2;
+    private static final int DROPPED = -3;
+
+    /** An index into {@link #PLACED}, or what else the field is; any case, without copying the name. */
+    private static int kind(CharSequence name) {
+        return switch (name.length()) {
+            case 4 -> is(name, HttpHeaderNames.DATE) ? 1 : is(name, HttpHeaderNames.HOST) ? DROPPED : OTHER;
+            case 6 -> is(name, HttpHeaderNames.SERVER) ? 0 : OTHER;
+            case 7 -> is(name, HttpHeaderNames.UPGRADE) ? DROPPED : OTHER;
+            case 8 -> is(name, HttpHeaderNames.LOCATION) ? 5 : OTHER;
+            case 10 -> is(name, HttpHeaderNames.CONNECTION) ? CONNECTION
+                    : is(name, HttpHeaderNames.KEEP_ALIVE) ? DROPPED : OTHER;
+            case 12 -> is(name, HttpHeaderNames.CONTENT_TYPE) ? 2 : OTHER;
+            case 13 -> is(name, HttpHeaderNames.LAST_MODIFIED) ? 4 : OTHER;
+            case 14 -> is(name, HttpHeaderNames.CONTENT_LENGTH) ? 3 : OTHER;
+            case 16 -> is(name, HttpHeaderNames.PROXY_CONNECTION) ? DROPPED : OTHER;
+            case 17 -> is(name, HttpHeaderNames.TRANSFER_ENCODING) ? DROPPED : OTHER;
+            default -> OTHER;
+        };
     }
 
-    private static String first(String seen, String value) {
-        return seen != null ? seen : value;
+    private static boolean is(CharSequence name, AsciiString known) {
+        return name == known || AsciiString.contentEqualsIgnoreCase(name, known);
     }
 
-    private static long add(Http2Headers out, CharSequence name, String value) {
+    /** HTTP/2's lower-case name: the same object when it is lower case already. */
+    private static CharSequence lowerCase(CharSequence name) {
+        return name instanceof AsciiString a ? a.toLowerCase() : name.toString().toLowerCase(Locale.ROOT);
+    }
+
+    private static long add(Http2Headers out, CharSequence name, CharSequence value) {
         if (value == null) {
             return 0;
         }
@@ -440,20 +468,12 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements R
         return name.length() + 2 + value.length() + 2;
     }
 
-    private static boolean isPlacedAboveOrDropped(String lowerCaseName) {
-        return switch (lowerCaseName) {
-            case "server", "date", "content-type", "content-length", "last-modified", "location",
-                 "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "host" -> true;
-            default -> false;
-        };
-    }
-
     /** True when the Connection header's value lists {@code name} (a field meant for the next hop only). */
-    private static boolean namedBy(String connectionTokens, String name) {
+    private static boolean namedBy(CharSequence connectionTokens, CharSequence name) {
         if (connectionTokens == null) {
             return false;
         }
-        for (String token : connectionTokens.split(",")) {
+        for (String token : connectionTokens.toString().split(",")) {
             if (AsciiString.contentEqualsIgnoreCase(token.trim(), name)) {
                 return true;
             }
