@@ -1,8 +1,7 @@
 package dev.portico.files;
 
-import java.time.Instant;
+import java.time.LocalDateTime;
 import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
 
 /**
  * HTTP dates as nginx writes ({@code ngx_http_time}) and reads them
@@ -38,7 +37,8 @@ public final class HttpDates {
 
     /** Formats whole epoch seconds as {@link #format} does. */
     public static String formatSeconds(long epochSeconds) {
-        ZonedDateTime t = Instant.ofEpochSecond(epochSeconds).atZone(ZoneOffset.UTC);
+        // Plain arithmetic on UTC: atZone(UTC) would look up the zone's rules on every call.
+        LocalDateTime t = LocalDateTime.ofEpochSecond(epochSeconds, 0, ZoneOffset.UTC);
         StringBuilder sb = new StringBuilder(29);
         sb.append(WEEK[t.getDayOfWeek().getValue() - 1]).append(", ");
         two(sb, t.getDayOfMonth());
