@@ -57,7 +57,7 @@ final class DataFrameSizes implements StreamByteDistributor {
     @Override
     public boolean distribute(int maxBytes, Writer writer) throws Http2Exception {
         return shares.distribute(maxBytes, (stream, bytes) -> {
-            int chunk = chunks.getOrDefault(stream.id(), defaultChunk);
+            int chunk = chunks.isEmpty() ? defaultChunk : chunks.getOrDefault(stream.id(), defaultChunk);
             if (bytes == 0) {
                 writer.write(stream, 0); // an empty frame (END_STREAM) still goes out
                 return;
