@@ -65,7 +65,8 @@ final class Http2RequestDecoder {
     /**
      * Adds what {@code frame} means to {@code out}: the request (HEADERS), its body's pieces
      * (DATA, the last one a LastHttpContent; trailers end the body), or the RST_STREAM frame
-     * itself. Frames of other kinds add nothing. {@code frame} stays the caller's to release.
+     * itself; never more than two objects. Frames of other kinds add nothing. {@code frame}
+     * stays the caller's to release.
      */
     void decode(Http2StreamFrame frame, List<Object> out) {
         if (frame instanceof Http2HeadersFrame headers) {

@@ -133,10 +133,19 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements R
         } finally {
             ReferenceCountUtil.release(frame);
         }
-        for (int i = 0; i < decoded.size(); i++) {
-            received(decoded.get(i));
+        // At most two (a request, then the end of its body); taken out first, so that a read
+        // the request asks for while it is handled finds the list empty.
+        int count = decoded.size();
+        if (count == 0) {
+            return;
         }
+        Object first = decoded.get(0);
+        Object second = count > 1 ? decoded.get(1) : null;
         decoded.clear();
+        received(first);
+        if (second != null) {
+            received(second);
+        }
     }
 
     private void received(Object msg) {
