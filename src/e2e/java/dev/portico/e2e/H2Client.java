@@ -16,11 +16,12 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 
 /**
- * A raw HTTP/2 client over cleartext (prior knowledge), frame by frame, for
+ * A raw HTTP/2 client over cleartext (prior knowledge) or TLS (ALPN "h2", an SNI name of the test's choice), frame by frame, for
  * what curl and h2load do not show or will not send: the server's SETTINGS,
  * RST_STREAM and GOAWAY frames, a stream reset right after its HEADERS, a
  * connection header in a request. Header blocks are HPACK-coded by Netty's
@@ -88,8 +89,44 @@ final class H2Client implements AutoCloseable {
 
     /** Connects, sends the preface and an empty SETTINGS frame (the default window: 65535). */
     H2Client(int port) {
+        this(plain(port));
+    }
+
+    private static Socket plain(int port) {
         try {
-            socket = new Socket("127.0.0.1", port);
+            return new Socket("127.0.0.1", port);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Over TLS: the handshake offers ALPN "h2" alone and sends {@code serverName} as SNI (none when null). */
+    static H2Client tls(int port, String serverName, javax.net.ssl.TrustManager[] trust) {
+        try {
+            javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+            context.init(null, trust, null);
+            javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) context.getSocketFactory()
+                    .createSocket("127.0.0.1", port);
+            javax.net.ssl.SSLParameters parameters = socket.getSSLParameters();
+            parameters.setApplicationProtocols(new String[] {"h2"});
+            parameters.setServerNames(serverName == null ? List.of()
+                    : List.of(new javax.net.ssl.SNIHostName(serverName)));
+            socket.setSSLParameters(parameters);
+            socket.setSoTimeout(20_000);
+            socket.startHandshake();
+            if (!"h2".equals(socket.getApplicationProtocol())) {
+                socket.close();
+                throw new AssertionError("the server did not choose h2 by ALPN: " + socket.getApplicationProtocol());
+            }
+            return new H2Client(socket);
+        } catch (IOException | java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private H2Client(Socket connected) {
+        try {
+            socket = connected;
             socket.setSoTimeout(20_000);
             in = new DataInputStream(socket.getInputStream());
             out = socket.getOutputStream();

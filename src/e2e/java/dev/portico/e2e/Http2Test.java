@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -91,6 +92,27 @@ class Http2Test {
                     http2_max_concurrent_streams 5;
                     location /g/ { proxy_pass http://127.0.0.1:%%APP%%/; }
                 }
+
+                # Two servers on one TLS address with HTTP/2 settings of their own: SNI chooses.
+                server {
+                    listen 127.0.0.1:%%SNI%% ssl http2;
+                    server_name one.test;
+                    http2_max_concurrent_streams 7;
+                    ssl_certificate certs/localhost-fullchain.pem;
+                    ssl_certificate_key certs/localhost.key;
+                    root www;
+                }
+
+                server {
+                    listen 127.0.0.1:%%SNI%% ssl http2;
+                    server_name two.test;
+                    http2_max_concurrent_streams 9;
+                    http2_body_preread_size 128k;
+                    large_client_header_buffers 4 1k;
+                    ssl_certificate certs/localhost-fullchain.pem;
+                    ssl_certificate_key certs/localhost.key;
+                    root www;
+                }
             }
             """;
 
@@ -101,6 +123,7 @@ class Http2Test {
     private TestCertificates certs;
     private String bigSha;
     private int limited;
+    private int sniPort;
 
     @BeforeAll
     void start() throws IOException {
@@ -119,8 +142,10 @@ class Http2Test {
         Files.write(prefix.path("www/big.bin"), big);
         bigSha = sha256(big);
         limited = TestPrefix.freePort();
+        sniPort = TestPrefix.freePort();
         prefix.config(CONFIG.replace("%%APP%%", Integer.toString(app.port()))
-                .replace("%%UWSGI%%", Integer.toString(uwsgiPort)).replace("%%LIMITED%%", Integer.toString(limited)));
+                .replace("%%UWSGI%%", Integer.toString(uwsgiPort)).replace("%%LIMITED%%", Integer.toString(limited))
+                .replace("%%SNI%%", Integer.toString(sniPort)));
         server = PorticoProcess.start(prefix);
     }
 
@@ -319,6 +344,26 @@ class Http2Test {
             }
         }
         server.awaitErrorLog("concurrent streams exceeded 5");
+    }
+
+    /** The SETTINGS frame a TLS connection gets for {@code serverName} (null: no SNI), as id → value. */
+    private Map<Integer, Long> settingsOverTls(String serverName) {
+        try (H2Client c = H2Client.tls(sniPort, serverName, certs.trustManagers())) {
+            return c.await(f -> f.type() == H2Client.SETTINGS && (f.flags() & 1) == 0, Duration.ofSeconds(10))
+                    .settings();
+        }
+    }
+
+    @Test
+    void aTlsConnectionHasTheHttp2SettingsOfTheServerItsSniNameChose() {
+        // 3: MAX_CONCURRENT_STREAMS, 4: INITIAL_WINDOW_SIZE, 6: MAX_HEADER_LIST_SIZE (twice the header limit).
+        assertThat(settingsOverTls("one.test")).containsEntry(3, 7L).containsEntry(4, 65536L)
+                .containsEntry(6, 2L * 4 * 8192);
+        assertThat(settingsOverTls("two.test")).containsEntry(3, 9L).containsEntry(4, 131072L)
+                .containsEntry(6, 2L * 4 * 1024);
+        // No name, or one no server has: the address's default server (the first), as nginx.
+        assertThat(settingsOverTls(null)).containsEntry(3, 7L);
+        assertThat(settingsOverTls("other.test")).containsEntry(3, 7L);
     }
 
     @Test

@@ -1,8 +1,7 @@
 package dev.portico.files;
 
-import java.time.Instant;
+import java.time.LocalDateTime;
 import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
 
 /**
  * HTTP dates as nginx writes ({@code ngx_http_time}) and reads them
@@ -27,6 +26,8 @@ public final class HttpDates {
     }
 
     private static volatile Cached cachedNow = new Cached(Long.MIN_VALUE, "");
+    /** The last time {@link #formatSeconds} wrote: a file's Last-Modified, the same for each of its responses. */
+    private static volatile Cached lastFormatted = new Cached(Long.MIN_VALUE, "");
 
     private HttpDates() {
     }
@@ -38,7 +39,18 @@ public final class HttpDates {
 
     /** Formats whole epoch seconds as {@link #format} does. */
     public static String formatSeconds(long epochSeconds) {
-        ZonedDateTime t = Instant.ofEpochSecond(epochSeconds).atZone(ZoneOffset.UTC);
+        Cached last = lastFormatted;
+        if (last.second == epochSeconds) {
+            return last.text;
+        }
+        String text = formatUncached(epochSeconds);
+        lastFormatted = new Cached(epochSeconds, text);
+        return text;
+    }
+
+    private static String formatUncached(long epochSeconds) {
+        // Plain arithmetic on UTC: atZone(UTC) would look up the zone's rules on every call.
+        LocalDateTime t = LocalDateTime.ofEpochSecond(epochSeconds, 0, ZoneOffset.UTC);
         StringBuilder sb = new StringBuilder(29);
         sb.append(WEEK[t.getDayOfWeek().getValue() - 1]).append(", ");
         two(sb, t.getDayOfMonth());
@@ -68,7 +80,7 @@ public final class HttpDates {
         long second = Math.floorDiv(epochMillis, 1000L);
         Cached c = cachedNow;
         if (c.second != second) {
-            c = new Cached(second, formatSeconds(second));
+            c = new Cached(second, formatUncached(second));
             cachedNow = c;
         }
         return c.text;

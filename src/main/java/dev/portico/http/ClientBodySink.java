@@ -26,14 +26,22 @@ public final class ClientBodySink implements BodySink {
     private final HttpExchange x;
     private final ChannelHandlerContext ctx;
     private final Consumer<ByteBuf> output;
+    private final java.util.function.Supplier<?> last;
     private final ChannelPromise done;
     private long written;
     private Runnable onWritable;
 
     public ClientBodySink(HttpExchange x, ChannelHandlerContext ctx, Consumer<ByteBuf> output) {
+        this(x, ctx, output, () -> LastHttpContent.EMPTY_LAST_CONTENT);
+    }
+
+    /** {@code last} makes the message that ends the body on the wire (HTTP/2: an empty DATA frame with END_STREAM). */
+    public ClientBodySink(HttpExchange x, ChannelHandlerContext ctx, Consumer<ByteBuf> output,
+                          java.util.function.Supplier<?> last) {
         this.x = x;
         this.ctx = ctx;
         this.output = output;
+        this.last = last;
         this.done = ctx.newPromise();
     }
 
@@ -81,7 +89,7 @@ public final class ClientBodySink implements BodySink {
         if (done.isDone()) {
             return;
         }
-        ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> {
+        ctx.writeAndFlush(last.get()).addListener(f -> {
             if (f.isSuccess()) {
                 done.trySuccess();
             } else {

@@ -21,6 +21,7 @@ public final class HttpConnection {
     private String sslServerName;
     private java.util.function.Predicate<VirtualServer> verifiesClients;
     private int requests;
+    private VirtualServer sniServer;
 
     public HttpConnection(Channel channel, ListenSocket listen) {
         this.channel = channel;
@@ -75,6 +76,19 @@ public final class HttpConnection {
     /** True when {@code server} verifies client certificates, so it serves only the negotiated name. */
     public boolean verifiesClients(VirtualServer server) {
         return verifiesClients != null && verifiesClients.test(server);
+    }
+
+    /**
+     * The server that the TLS handshake's SNI name chose among the address's servers (nginx's
+     * hc->conf_ctx after ngx_http_ssl_servername), or null: no TLS, no name, or a name no
+     * server has. The connection's own settings (HTTP/2's) come from it.
+     */
+    public VirtualServer sniServer() {
+        return sniServer;
+    }
+
+    public void sniServer(VirtualServer server) {
+        this.sniServer = server;
     }
 
     /** Counts a new request and returns its number on this connection, from 1. */

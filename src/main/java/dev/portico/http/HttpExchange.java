@@ -3,7 +3,6 @@ package dev.portico.http;
 import dev.portico.config.ConfSet;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import java.util.regex.Matcher;
@@ -118,7 +117,7 @@ public final class HttpExchange {
     }
 
     public boolean isHead() {
-        return HttpMethod.HEAD.name().equals(method);
+        return "HEAD".equals(method); // not HttpMethod.HEAD.name(), a new String on each call
     }
 
     public HttpVersion version() {

@@ -26,13 +26,22 @@ final class DataFrameSizes implements StreamByteDistributor {
         this.defaultChunk = defaultChunk;
     }
 
-    /** The stream's location says how large its frames may be; forgotten when the stream closes. */
+    /**
+     * The stream's location says how large its frames may be; forgotten when the stream
+     * closes. Only sizes other than the connection's default are kept (most streams have it).
+     */
     void chunkSize(int streamId, int size) {
-        chunks.put(streamId, size);
+        if (size != defaultChunk) {
+            chunks.put(streamId, size);
+        } else if (!chunks.isEmpty()) {
+            chunks.remove(streamId);
+        }
     }
 
     void forget(int streamId) {
-        chunks.remove(streamId);
+        if (!chunks.isEmpty()) {
+            chunks.remove(streamId);
+        }
     }
 
     @Override
@@ -48,7 +57,7 @@ final class DataFrameSizes implements StreamByteDistributor {
     @Override
     public boolean distribute(int maxBytes, Writer writer) throws Http2Exception {
         return shares.distribute(maxBytes, (stream, bytes) -> {
-            int chunk = chunks.getOrDefault(stream.id(), defaultChunk);
+            int chunk = chunks.isEmpty() ? defaultChunk : chunks.getOrDefault(stream.id(), defaultChunk);
             if (bytes == 0) {
                 writer.write(stream, 0); // an empty frame (END_STREAM) still goes out
                 return;

@@ -1,5 +1,6 @@
 package dev.portico.http2;
 
+import dev.portico.http.HttpConfig;
 import dev.portico.http.HttpConnection;
 import dev.portico.http.HttpCoreConf;
 import dev.portico.http.HttpCoreModule;
@@ -25,7 +26,6 @@ import io.netty.handler.codec.http2.Http2FrameLogger;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
@@ -39,7 +39,7 @@ import java.util.concurrent.TimeUnit;
  * and keepalive_time (a GOAWAY, the open streams finish), a graceful GOAWAY at
  * shutdown and reload, and the error log lines of connection errors.
  */
-public final class Http2Session extends ChannelInboundHandlerAdapter implements Http2RequestCodec.Connection {
+public final class Http2Session extends ChannelInboundHandlerAdapter implements Http2RequestDecoder.Connection {
 
     /** RST_STREAM frames a client may send in {@link #RST_WINDOW_SECONDS} before GOAWAY (rapid reset). */
     static final int MAX_RST_FRAMES = 200;
@@ -51,57 +51,62 @@ public final class Http2Session extends ChannelInboundHandlerAdapter implements 
     /** CONTINUATION frames under 8 KiB in one header block before GOAWAY. */
     static final int MAX_SMALL_CONTINUATION_FRAMES = 16;
 
-    /** The header limits of the connection's default server (large_client_header_buffers, nginx 1.19.7). */
+    /** The header limits of the connection's server (large_client_header_buffers, nginx 1.19.7). */
     record Limits(int fieldSize, long headerSize, boolean underscoresInHeaders, boolean ignoreInvalidHeaders) {
     }
 
     private final HttpConnection connection;
     private final Http2Host host;
     private final Limits limits;
-    private final HttpCoreConf defaultCore;
+    /** The core settings of the connection's server (see {@link #start}): keepalive_*. */
+    private final HttpCoreConf core;
     private final long startMillis = System.currentTimeMillis();
     private Http2FrameCodec codec;
     private DataFrameSizes frameSizes;
     private ChannelHandlerContext ctx;
+    private HttpConfig seenConfig;
+    private ListenSocket seenSocket;
     private int openStreams;
     private ScheduledFuture<?> idleTimer;
     private boolean closing;
     private boolean errorLogged;
 
-    private Http2Session(HttpConnection connection, Http2Host host, VirtualServer defaultServer) {
+    private Http2Session(HttpConnection connection, Http2Host host, VirtualServer server) {
         this.connection = connection;
         this.host = host;
-        HttpServerConf server = defaultServer.serverConf().get(HttpCoreModule.SERVER_CONF);
-        this.limits = new Limits((int) server.largeHeaderBufferSize(),
-                server.largeHeaderBufferSize() * server.largeHeaderBuffers(), server.underscoresInHeaders(),
-                server.ignoreInvalidHeaders());
-        this.defaultCore = defaultServer.root().conf().get(HttpCoreModule.CORE);
+        HttpServerConf serverConf = server.serverConf().get(HttpCoreModule.SERVER_CONF);
+        this.limits = new Limits((int) serverConf.largeHeaderBufferSize(),
+                serverConf.largeHeaderBufferSize() * serverConf.largeHeaderBuffers(),
+                serverConf.underscoresInHeaders(), serverConf.ignoreInvalidHeaders());
+        this.core = server.root().conf().get(HttpCoreModule.CORE);
     }
 
     /**
-     * Puts HTTP/2 on {@code channel} in place of the handler named {@code replacing}: the
-     * connection's settings come from its address's default server, as nginx's come from
-     * hc->conf_ctx.
+     * Puts HTTP/2 on {@code channel} in place of the handler named {@code replacing}. The
+     * connection's settings (streams, windows, header limits, keepalive_*) come from its
+     * server as nginx's come from hc->conf_ctx: the one that the TLS handshake's SNI name
+     * chose (ngx_http_ssl_servername sets hc->conf_ctx before ngx_http_v2_init reads it),
+     * else its address's default server.
      */
     public static Http2Session start(Channel channel, HttpConnection connection, Http2Host host, String replacing) {
         ListenSocket socket = connection.listen();
-        VirtualServer defaultServer = socket.serverNames(
-                socket.dependsOnLocalAddress() ? channel.localAddress() : null).defaultServer();
-        Http2ServerConf conf = defaultServer.serverConf().get(Http2Module.SERVER);
-        Http2Session session = new Http2Session(connection, host, defaultServer);
+        VirtualServer server = connection.sniServer() != null ? connection.sniServer()
+                : socket.serverNames(socket.dependsOnLocalAddress() ? channel.localAddress() : null).defaultServer();
+        Http2ServerConf conf = server.serverConf().get(Http2Module.SERVER);
+        Http2Session session = new Http2Session(connection, host, server);
         Http2Settings settings = new Http2Settings()
                 .maxConcurrentStreams(conf.maxConcurrentStreams())
                 .initialWindowSize(conf.prereadSize())
-                // nginx's own accounting (Http2RequestCodec) comes first; Netty's, which counts
+                // nginx's own accounting (Http2RequestDecoder) comes first; Netty's, which counts
                 // 32 bytes more per field, only stops what is far past it.
                 .maxHeaderListSize(Math.min(Integer.MAX_VALUE, 2 * session.limits.headerSize()));
         DefaultHttp2Connection h2 = new DefaultHttp2Connection(true);
-        int defaultChunk = defaultServer.root().conf().get(Http2Module.LOCATION).chunkSize();
+        int defaultChunk = server.root().conf().get(Http2Module.LOCATION).chunkSize();
         session.frameSizes = new DataFrameSizes(h2, defaultChunk);
         h2.remote().flowController(new DefaultHttp2RemoteFlowController(h2, session.frameSizes));
         session.codec = new CodecBuilder(h2)
                 .initialSettings(settings)
-                .validateHeaders(false) // nginx's checks, with its 400 answers: Http2RequestCodec
+                .validateHeaders(false) // nginx's checks, with its 400 answers: Http2RequestDecoder
                 .validateRequiredPseudoHeaders(false)
                 .gracefulShutdownTimeoutMillis(-1) // a GOAWAY lets every open stream finish
                 .decoderEnforceMaxRstFramesPerWindow(MAX_RST_FRAMES, RST_WINDOW_SECONDS)
@@ -112,12 +117,15 @@ public final class Http2Session extends ChannelInboundHandlerAdapter implements 
                 .build();
         Http2MultiplexHandler streams = new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
             @Override
+            public boolean isSharable() {
+                return true; // as its class says, without Netty's look-up for each stream
+            }
+
+            @Override
             protected void initChannel(Http2StreamChannel stream) {
                 // Frames are read as the request needs them: an unread body holds back the client's
                 // window (http2_body_preread_size), not memory.
                 stream.config().setAutoRead(false);
-                stream.pipeline().addLast("h2-request", new Http2RequestCodec(session));
-                stream.pipeline().addLast("chunked-writer", new ChunkedWriteHandler());
                 stream.pipeline().addLast("h2-stream", new Http2StreamHandler(session));
             }
         });
@@ -144,6 +152,11 @@ public final class Http2Session extends ChannelInboundHandlerAdapter implements 
         return connection;
     }
 
+    /** The connection's core settings (its server's): what applies to a stream before its location is known. */
+    HttpCoreConf core() {
+        return core;
+    }
+
     /** The stream's responses go out in DATA frames of at most {@code size} bytes (its http2_chunk_size). */
     void chunkSize(int streamId, int size) {
         frameSizes.chunkSize(streamId, size);
@@ -164,6 +177,18 @@ public final class Http2Session extends ChannelInboundHandlerAdapter implements 
         return host;
     }
 
+    /**
+     * The connection's listen socket in {@code config} (the configuration in force), or null
+     * when a reload removed it: asked of the server once per configuration, not per stream.
+     */
+    ListenSocket socketIn(HttpConfig config) {
+        if (config != seenConfig) {
+            seenSocket = host.currentSocket();
+            seenConfig = config;
+        }
+        return seenSocket;
+    }
+
     @Override
     public Limits limits() {
         return limits;
@@ -175,11 +200,14 @@ public final class Http2Session extends ChannelInboundHandlerAdapter implements 
         cancelIdle();
     }
 
-    /** A stream's request began: keepalive_requests and keepalive_time end the connection after it. */
-    void requestStarted() {
+    /**
+     * A stream's request began at {@code nowMillis}: keepalive_requests and keepalive_time end
+     * the connection after it.
+     */
+    void requestStarted(long nowMillis) {
         host.requestStarted();
-        boolean tooOld = System.currentTimeMillis() - startMillis > defaultCore.keepaliveTime();
-        if (defaultCore.keepaliveTimeout() == 0 || connection.requests() >= defaultCore.keepaliveRequests()
+        boolean tooOld = nowMillis - startMillis > core.keepaliveTime();
+        if (core.keepaliveTimeout() == 0 || connection.requests() >= core.keepaliveRequests()
                 || tooOld || !host.accepting()) {
             goAway();
         }
@@ -212,7 +240,7 @@ public final class Http2Session extends ChannelInboundHandlerAdapter implements 
                 if (openStreams == 0) {
                     goAway();
                 }
-            }, defaultCore.keepaliveTimeout(), TimeUnit.MILLISECONDS);
+            }, core.keepaliveTimeout(), TimeUnit.MILLISECONDS);
         }
     }
 

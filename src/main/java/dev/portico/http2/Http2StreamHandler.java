@@ -1,7 +1,6 @@
 package dev.portico.http2;
 
 import dev.portico.http.ClientBodySink;
-import dev.portico.http.HeaderNames;
 import dev.portico.http.HttpConfig;
 import dev.portico.http.HttpConnection;
 import dev.portico.http.HttpCoreConf;
@@ -15,15 +14,10 @@ import dev.portico.http.ResponseWriter;
 import dev.portico.http.ServerNames;
 import dev.portico.log.LogLevel;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.handler.codec.http.DefaultHttpHeaders;
-import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -32,15 +26,26 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2ResetFrame;
+import io.netty.handler.codec.http2.Http2StreamFrame;
 import io.netty.handler.stream.ChunkedInput;
 import io.netty.handler.stream.ChunkedNioFile;
+import io.netty.handler.stream.ChunkedWriteHandler;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -54,11 +59,19 @@ import java.util.concurrent.TimeUnit;
  * only as its consumer takes it, so that the client's window is the back
  * pressure. A stream is one request: what a connection keeps between
  * requests belongs to {@link Http2Session}.
+ *
+ * <p>It is the stream's only handler, reading and writing Netty's HTTP/2
+ * frames itself ({@link Http2RequestDecoder} makes the request): a stream is
+ * a child channel of its own, so each handler and each conversion is paid once
+ * per request. A body that needs reading from a file piece by piece (larger
+ * than one DATA frame) brings in a ChunkedWriteHandler for that stream only.
  */
 final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements ResponseWriter {
 
     private final Http2Session session;
     private final HttpConnection connection;
+    private final Http2RequestDecoder decoder;
+    private final List<Object> decoded = new ArrayList<>(2);
     private ChannelHandlerContext ctx;
     private HttpExchange current;
     private boolean bodyComplete = true;
@@ -73,6 +86,12 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements R
     Http2StreamHandler(Http2Session session) {
         this.session = session;
         this.connection = session.connection();
+        this.decoder = new Http2RequestDecoder(session);
+    }
+
+    @Override
+    public boolean isSharable() {
+        return false; // one per stream; said here to spare Netty's look-up for each stream
     }
 
     @Override
@@ -105,6 +124,31 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements R
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof Http2StreamFrame frame)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        try {
+            decoder.decode(frame, decoded);
+        } finally {
+            ReferenceCountUtil.release(frame);
+        }
+        // At most two (a request, then the end of its body); taken out first, so that a read
+        // the request asks for while it is handled finds the list empty.
+        int count = decoded.size();
+        if (count == 0) {
+            return;
+        }
+        Object first = decoded.get(0);
+        Object second = count > 1 ? decoded.get(1) : null;
+        decoded.clear();
+        received(first);
+        if (second != null) {
+            received(second);
+        }
+    }
+
+    private void received(Object msg) {
         if (msg instanceof HttpRequest request) {
             startRequest(request);
         } else if (msg instanceof HttpContent content) {
@@ -122,12 +166,12 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements R
 
     private void startRequest(HttpRequest request) {
         HttpConfig http = session.host().currentConfig();
-        ListenSocket socket = session.host().currentSocket();
+        ListenSocket socket = session.socketIn(http);
         if (socket != null && socket != connection.listen()) {
             connection.updateListen(socket); // reloaded: this stream is served by the configuration in force
         }
         HttpExchange x = new HttpExchange(connection, request, http);
-        session.requestStarted();
+        session.requestStarted(x.startMillis());
         x.addRequestLength(headLength(request));
         current = x;
         responded = false;
@@ -139,8 +183,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements R
             return;
         }
         if (!bodyComplete) {
-            schedule(names.defaultServer().root().conf().get(HttpCoreModule.CORE).clientBodyTimeout(),
-                    this::bodyTimedOut);
+            schedule(session.core().clientBodyTimeout(), this::bodyTimedOut);
         }
         RequestProcessor.start(x, names, this);
     }
@@ -246,8 +289,8 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements R
         if (x == current && !bodyComplete && !continueSent
                 && HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(x.requestHeaders().get(HttpHeaderNames.EXPECT))) {
             continueSent = true;
-            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
-                    Unpooled.EMPTY_BUFFER));
+            ctx.writeAndFlush(new DefaultHttp2HeadersFrame(
+                    new DefaultHttp2Headers(false).status(HttpResponseStatus.CONTINUE.codeAsText())));
         }
     }
 
@@ -262,24 +305,24 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements R
         int chunk = x.conf().get(Http2Module.LOCATION).chunkSize();
         session.chunkSize(streamId(), chunk);
         if (body instanceof ResponseBody.Switched) {
-            // An HTTP/2 request cannot ask to upgrade (Http2RequestCodec refuses Upgrade).
+            // An HTTP/2 request cannot ask to upgrade (Http2RequestDecoder refuses Upgrade).
             body.discard();
             abort(x);
             return;
         }
-        HttpHeaders headers = finalHeaders(x, head, core);
-        x.markHeaderSent(headLength(head.status(), headers));
-        boolean bodyAllowed = !x.isHead() && head.status().code() >= 200 && head.status().code() != 204
-                && head.status().code() != 304;
+        int code = head.status().code();
+        boolean bodyAllowed = !x.isHead() && code >= 200 && code != 204 && code != 304;
+        Http2Headers headers = new DefaultHttp2Headers(false);
+        x.markHeaderSent(finalHeaders(x, head, core, headers));
         if (body instanceof ResponseBody.Stream stream && bodyAllowed) {
-            ctx.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, head.status(), headers));
+            ctx.write(new DefaultHttp2HeadersFrame(headers, false));
             ClientBodySink sink = new ClientBodySink(x, ctx, bytes -> {
-                writeSliced(bytes, chunk);
+                writeSliced(bytes, chunk, false);
                 ctx.flush();
                 if (!ctx.channel().isWritable()) {
                     schedule(core.sendTimeout(), this::sendTimedOut);
                 }
-            });
+            }, () -> new DefaultHttp2DataFrame(true));
             streaming = sink;
             sink.done().addListener((ChannelFutureListener) f -> {
                 streaming = null;
@@ -294,15 +337,21 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements R
         if (!bodyAllowed || body instanceof ResponseBody.Empty || length == 0) {
             body.discard();
             length = 0;
-            done = ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, head.status(),
-                    Unpooled.EMPTY_BUFFER, headers, new DefaultHttpHeaders(false)));
-        } else if (body instanceof ResponseBody.Bytes bytes && bytes.buffer().readableBytes() <= chunk) {
-            done = ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, head.status(),
-                    bytes.buffer(), headers, new DefaultHttpHeaders(false)));
+            done = ctx.writeAndFlush(new DefaultHttp2HeadersFrame(headers, true));
+        } else if (length <= chunk && (body instanceof ResponseBody.Bytes || body instanceof ResponseBody.FileSlice)) {
+            // One DATA frame that ends the stream: a small file is read here at once, as its
+            // only chunk would have been.
+            ByteBuf bytes = body instanceof ResponseBody.Bytes b ? b.buffer() : readWhole((ResponseBody.FileSlice) body);
+            if (bytes == null) {
+                abort(x);
+                return;
+            }
+            ctx.write(new DefaultHttp2HeadersFrame(headers, false));
+            done = ctx.writeAndFlush(new DefaultHttp2DataFrame(bytes, true));
         } else {
-            ctx.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, head.status(), headers));
+            ctx.write(new DefaultHttp2HeadersFrame(headers, false));
             writePart(body, chunk);
-            done = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+            done = ctx.writeAndFlush(new DefaultHttp2DataFrame(true));
         }
         long written = length;
         done.addListener((ChannelFutureListener) f -> responseWritten(x, f, written));
@@ -311,65 +360,140 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements R
         }
     }
 
-    /**
-     * nginx's ngx_http_v2_header_filter: Server, Date, Content-Type, Content-Length,
-     * Last-Modified, Location (made absolute as for HTTP/1.x), then the rest, without the
-     * HTTP/1 connection headers that HTTP/2 forbids.
-     */
-    private static HttpHeaders finalHeaders(HttpExchange x, HttpResponse head, HttpCoreConf core) {
-        HttpHeaders given = head.headers();
-        HttpHeaders h = new DefaultHttpHeaders(false);
-        String server = given.get(HeaderNames.SERVER);
-        String date = given.get(HeaderNames.DATE);
-        h.set(HeaderNames.SERVER, server != null ? server : ResponseHeaders.serverToken(core));
-        h.set(HeaderNames.DATE, date != null ? date : dev.portico.files.HttpDates.now());
-        int code = head.status().code();
-        copy(given, h, HeaderNames.CONTENT_TYPE);
-        if (code >= 200 && code != 204 && code != 304) {
-            copy(given, h, HeaderNames.CONTENT_LENGTH);
-        }
-        copy(given, h, HeaderNames.LAST_MODIFIED);
-        String location = given.get(HeaderNames.LOCATION);
-        if (location != null) {
-            h.set(HeaderNames.LOCATION, x.locationAsIs() ? location
-                    : ResponseHeaders.absoluteLocation(x, core, location));
-        }
-        for (Map.Entry<String, String> e : given) {
-            if (!isPlacedAboveOrDropped(e.getKey())) {
-                h.add(e.getKey(), e.getValue());
+    /** A file slice's bytes, read whole (it is at most one DATA frame); null when the file cannot be read. */
+    private ByteBuf readWhole(ResponseBody.FileSlice file) {
+        int count = (int) file.count();
+        ByteBuf bytes = ctx.alloc().directBuffer(count);
+        try {
+            while (bytes.readableBytes() < count) {
+                int n = bytes.writeBytes(file.file(), file.offset() + bytes.readableBytes(),
+                        count - bytes.readableBytes());
+                if (n < 0) {
+                    throw new java.io.EOFException("file shorter than its response");
+                }
             }
+            return bytes;
+        } catch (java.io.IOException e) {
+            bytes.release();
+            return null;
+        } finally {
+            file.discard(); // closes the file it owns
         }
-        return h;
     }
 
-    private static boolean isPlacedAboveOrDropped(String name) {
-        return switch (name.toLowerCase(java.util.Locale.ROOT)) {
-            case "server", "date", "content-type", "content-length", "last-modified", "location",
-                 "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade" -> true;
-            default -> false;
+    /**
+     * nginx's ngx_http_v2_header_filter into {@code out}: :status, Server, Date, Content-Type,
+     * Content-Length, Last-Modified, Location (made absolute as for HTTP/1.x), then the rest,
+     * names in lower case, without the HTTP/1 connection headers that HTTP/2 forbids (nor
+     * Host, nor the fields that Connection names, as Netty's conversion left them out).
+     * Returns $bytes_sent's share of the head: its HTTP/1.1 text size (nginx counts the
+     * HPACK block). Names and values are taken as they are stored (no String copies), and
+     * the well-known names go out as Netty's constants, whose hash HPACK has cached.
+     */
+    static long finalHeaders(HttpExchange x, HttpResponse head, HttpCoreConf core, Http2Headers out) {
+        HttpHeaders given = head.headers();
+        HttpResponseStatus status = head.status();
+        int code = status.code();
+        out.status(status.codeAsText());
+        long length = 9 + status.toString().length() + 2 + 2;
+        CharSequence[] placed = new CharSequence[PLACED.length];
+        CharSequence connectionTokens = null;
+        int others = 0;
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = given.iteratorCharSequence(); it.hasNext(); ) {
+            Map.Entry<CharSequence, CharSequence> e = it.next();
+            int kind = kind(e.getKey());
+            if (kind >= 0 && placed[kind] == null) {
+                placed[kind] = e.getValue();
+            } else if (kind == CONNECTION && connectionTokens == null) {
+                connectionTokens = e.getValue();
+            } else if (kind == OTHER) {
+                others++;
+            }
+        }
+        CharSequence server = placed[0] != null ? placed[0] : ResponseHeaders.serverToken(core);
+        CharSequence date = placed[1] != null ? placed[1] : dev.portico.files.HttpDates.now();
+        length += add(out, PLACED[0], server) + add(out, PLACED[1], date) + add(out, PLACED[2], placed[2]);
+        if (code >= 200 && code != 204 && code != 304) {
+            length += add(out, PLACED[3], placed[3]);
+        }
+        length += add(out, PLACED[4], placed[4]);
+        if (placed[5] != null) {
+            String location = placed[5].toString();
+            length += add(out, PLACED[5], x.locationAsIs() ? location
+                    : ResponseHeaders.absoluteLocation(x, core, location));
+        }
+        if (others > 0) {
+            for (Iterator<Map.Entry<CharSequence, CharSequence>> it = given.iteratorCharSequence(); it.hasNext(); ) {
+                Map.Entry<CharSequence, CharSequence> e = it.next();
+                CharSequence name = e.getKey();
+                if (kind(name) == OTHER && !namedBy(connectionTokens, name)) {
+                    length += add(out, lowerCase(name), e.getValue());
+                }
+            }
+        }
+        return length;
+    }
+
+    /** The fields nginx's header filter writes first, in its order. */
+    private static final AsciiString[] PLACED = {HttpHeaderNames.SERVER, HttpHeaderNames.DATE,
+        HttpHeaderNames.CONTENT_TYPE, HttpHeaderNames.CONTENT_LENGTH, HttpHeaderNames.LAST_MODIFIED,
+        HttpHeaderNames.LOCATION};
+    private static final int OTHER = -1;
+    private static final int CONNECTION = -2;
+    private static final int DROPPED = -3;
+
+    /** An index into {@link #PLACED}, or what else the field is; any case, without copying the name. */
+    private static int kind(CharSequence name) {
+        return switch (name.length()) {
+            case 4 -> is(name, HttpHeaderNames.DATE) ? 1 : is(name, HttpHeaderNames.HOST) ? DROPPED : OTHER;
+            case 6 -> is(name, HttpHeaderNames.SERVER) ? 0 : OTHER;
+            case 7 -> is(name, HttpHeaderNames.UPGRADE) ? DROPPED : OTHER;
+            case 8 -> is(name, HttpHeaderNames.LOCATION) ? 5 : OTHER;
+            case 10 -> is(name, HttpHeaderNames.CONNECTION) ? CONNECTION
+                    : is(name, HttpHeaderNames.KEEP_ALIVE) ? DROPPED : OTHER;
+            case 12 -> is(name, HttpHeaderNames.CONTENT_TYPE) ? 2 : OTHER;
+            case 13 -> is(name, HttpHeaderNames.LAST_MODIFIED) ? 4 : OTHER;
+            case 14 -> is(name, HttpHeaderNames.CONTENT_LENGTH) ? 3 : OTHER;
+            case 16 -> is(name, HttpHeaderNames.PROXY_CONNECTION) ? DROPPED : OTHER;
+            case 17 -> is(name, HttpHeaderNames.TRANSFER_ENCODING) ? DROPPED : OTHER;
+            default -> OTHER;
         };
     }
 
-    private static void copy(HttpHeaders from, HttpHeaders to, CharSequence name) {
-        String v = from.get(name);
-        if (v != null) {
-            to.set(name, v);
-        }
+    private static boolean is(CharSequence name, AsciiString known) {
+        return name == known || AsciiString.contentEqualsIgnoreCase(name, known);
     }
 
-    /** $bytes_sent's share of the head: its HTTP/1.1 text size (nginx counts the HPACK block). */
-    private static long headLength(HttpResponseStatus status, HttpHeaders headers) {
-        long n = 9 + status.toString().length() + 2 + 2;
-        for (Map.Entry<String, String> e : headers) {
-            n += e.getKey().length() + 2 + e.getValue().length() + 2;
+    /** HTTP/2's lower-case name: the same object when it is lower case already. */
+    private static CharSequence lowerCase(CharSequence name) {
+        return name instanceof AsciiString a ? a.toLowerCase() : name.toString().toLowerCase(Locale.ROOT);
+    }
+
+    private static long add(Http2Headers out, CharSequence name, CharSequence value) {
+        if (value == null) {
+            return 0;
         }
-        return n;
+        out.add(name, value);
+        return name.length() + 2 + value.length() + 2;
+    }
+
+    /** True when the Connection header's value lists {@code name} (a field meant for the next hop only). */
+    private static boolean namedBy(CharSequence connectionTokens, CharSequence name) {
+        if (connectionTokens == null) {
+            return false;
+        }
+        for (String token : connectionTokens.toString().split(",")) {
+            if (AsciiString.contentEqualsIgnoreCase(token.trim(), name)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Writes a body as DATA frames of at most {@code chunk} bytes; files are read as the window allows. */
     private void writePart(ResponseBody body, int chunk) {
         if (body instanceof ResponseBody.Bytes bytes) {
-            writeSliced(bytes.buffer(), chunk);
+            writeSliced(bytes.buffer(), chunk, false);
         } else if (body instanceof ResponseBody.FileSlice file) {
             if (file.count() == 0) {
                 file.discard();
@@ -385,6 +509,10 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements R
                                 // The last slice of the file closes it.
                             }
                         };
+                if (ctx.pipeline().get(ChunkedWriteHandler.class) == null) {
+                    // Writes already made went past it; the ones from here on queue behind the file.
+                    ctx.pipeline().addBefore(ctx.name(), "chunked-writer", new ChunkedWriteHandler());
+                }
                 ctx.write(new DataChunks(chunks));
             } catch (java.io.IOException e) {
                 file.discard();
@@ -399,15 +527,15 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements R
         }
     }
 
-    private void writeSliced(ByteBuf buffer, int chunk) {
+    private void writeSliced(ByteBuf buffer, int chunk, boolean endStream) {
         while (buffer.readableBytes() > chunk) {
-            ctx.write(new DefaultHttpContent(buffer.readRetainedSlice(chunk)));
+            ctx.write(new DefaultHttp2DataFrame(buffer.readRetainedSlice(chunk), false));
         }
-        ctx.write(new DefaultHttpContent(buffer));
+        ctx.write(new DefaultHttp2DataFrame(buffer, endStream));
     }
 
-    /** A file's bytes as HTTP content pieces that never end the stream: the response's last part does. */
-    private static final class DataChunks implements ChunkedInput<HttpContent> {
+    /** A file's bytes as DATA frames that never end the stream: the response's last frame does. */
+    private static final class DataChunks implements ChunkedInput<Http2DataFrame> {
         private final ChunkedNioFile file;
 
         DataChunks(ChunkedNioFile file) {
@@ -426,14 +554,14 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements R
 
         @Deprecated
         @Override
-        public HttpContent readChunk(ChannelHandlerContext ctx) throws Exception {
+        public Http2DataFrame readChunk(ChannelHandlerContext ctx) throws Exception {
             return readChunk(ctx.alloc());
         }
 
         @Override
-        public HttpContent readChunk(io.netty.buffer.ByteBufAllocator allocator) throws Exception {
+        public Http2DataFrame readChunk(io.netty.buffer.ByteBufAllocator allocator) throws Exception {
             ByteBuf bytes = file.readChunk(allocator);
-            return bytes == null ? null : new DefaultHttpContent(bytes);
+            return bytes == null ? null : new DefaultHttp2DataFrame(bytes, false);
         }
 
         @Override

@@ -2,6 +2,7 @@ package dev.portico.tls;
 
 import dev.portico.http.HttpConnection;
 import dev.portico.http.RequestProcessor;
+import dev.portico.http.VirtualServer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
@@ -58,7 +59,12 @@ final class ServerNameHandler extends SniHandler {
 
     @Override
     protected Future<SslContext> lookup(ChannelHandlerContext ctx, String hostname) {
-        chosen = listener.select(hostname, ctx.channel().localAddress());
+        VirtualServer server = listener.server(hostname, ctx.channel().localAddress());
+        HttpConnection connection = ctx.channel().attr(HttpConnection.KEY).get();
+        if (connection != null) {
+            connection.sniServer(server); // the connection's settings come from it, as nginx's hc->conf_ctx
+        }
+        chosen = listener.select(server, ctx.channel().localAddress());
         return ctx.executor().newSucceededFuture(chosen.sslContext());
     }
 

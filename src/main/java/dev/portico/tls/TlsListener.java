@@ -41,23 +41,29 @@ final class TlsListener {
     }
 
     /**
-     * The context for a ClientHello's SNI name, as nginx's ngx_http_ssl_servername: the
-     * server that name selects among the servers of this address:port, when it has
-     * certificates of its own; else the default server's.
+     * The server a ClientHello's SNI name selects among the servers of this address:port, as
+     * nginx's ngx_http_ssl_servername; null without a name.
      */
-    ServerTlsContext select(String serverName, SocketAddress local) {
-        ServerNames names = socket.serverNames(socket.dependsOnLocalAddress() ? local : null);
-        VirtualServer defaultServer = names.defaultServer();
-        if (serverName != null && !serverName.isEmpty()) {
-            String host = serverName;
-            while (host.endsWith(".")) {
-                host = host.substring(0, host.length() - 1);
-            }
-            ServerTlsContext chosen = contexts.get(names.select(host).server());
-            if (chosen != null) {
-                return chosen;
-            }
+    VirtualServer server(String serverName, SocketAddress local) {
+        if (serverName == null || serverName.isEmpty()) {
+            return null;
         }
-        return contexts.get(defaultServer);
+        String host = serverName;
+        while (host.endsWith(".")) {
+            host = host.substring(0, host.length() - 1);
+        }
+        return socket.serverNames(socket.dependsOnLocalAddress() ? local : null).select(host).server();
+    }
+
+    /**
+     * The context for the server an SNI name chose ({@link #server}), when it has certificates
+     * of its own; else the default server's.
+     */
+    ServerTlsContext select(VirtualServer chosen, SocketAddress local) {
+        ServerTlsContext context = chosen == null ? null : contexts.get(chosen);
+        if (context != null) {
+            return context;
+        }
+        return contexts.get(socket.serverNames(socket.dependsOnLocalAddress() ? local : null).defaultServer());
     }
 }

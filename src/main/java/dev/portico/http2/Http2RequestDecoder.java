@@ -1,6 +1,5 @@
 package dev.portico.http2;
 
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
@@ -16,25 +15,25 @@ import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2StreamFrame;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
  * A stream's frames as HTTP/1-style objects, so that the request pipeline
- * serves HTTP/2 as it serves HTTP/1.x. Responses are encoded by Netty's
- * {@link Http2StreamFrameToHttpObjectCodec}; the request is built here as
- * nginx's ngx_http_v2.c builds it: the pseudo-headers make the request line
- * ("GET / HTTP/2.0"), :authority is the Host, Cookie fields are joined with
- * "; ", header names and values are checked as ngx_http_v2_validate_header,
- * and what nginx refuses (connection-specific headers, a missing :method,
- * :scheme or :path ...) becomes a request that fails with 400 and nginx's
- * reason, so that it is logged and answered like any other. A header field
- * beyond one large_client_header_buffers buffer, or a header list beyond all
- * of them, is nginx's connection error ENHANCE_YOUR_CALM.
+ * serves HTTP/2 as it serves HTTP/1.x; called by the stream's handler (no
+ * pipeline stage of its own: one handler per stream is cheaper). The request
+ * is built as nginx's ngx_http_v2.c builds it: the pseudo-headers make the
+ * request line ("GET / HTTP/2.0"), :authority is the Host, Cookie fields are
+ * joined with "; ", header names and values are checked as
+ * ngx_http_v2_validate_header, and what nginx refuses (connection-specific
+ * headers, a missing :method, :scheme or :path ...) becomes a request that
+ * fails with 400 and nginx's reason, so that it is logged and answered like
+ * any other. A header field beyond one large_client_header_buffers buffer, or
+ * a header list beyond all of them, is nginx's connection error
+ * ENHANCE_YOUR_CALM.
  */
-final class Http2RequestCodec extends Http2StreamFrameToHttpObjectCodec {
+final class Http2RequestDecoder {
 
     /** The request's version: $server_protocol and the request line say "HTTP/2.0". */
     static final HttpVersion HTTP_2_0 = new HttpVersion("HTTP", 2, 0, true);
@@ -46,7 +45,7 @@ final class Http2RequestCodec extends Http2StreamFrameToHttpObjectCodec {
         }
     }
 
-    /** What the codec needs of its connection: the limits, and a way to end it. */
+    /** What the decoder needs of its connection: the limits, and a way to end it. */
     interface Connection {
         Http2Session.Limits limits();
 
@@ -59,13 +58,17 @@ final class Http2RequestCodec extends Http2StreamFrameToHttpObjectCodec {
     private final Connection session;
     private boolean headersSeen;
 
-    Http2RequestCodec(Connection session) {
-        super(true, false);
+    Http2RequestDecoder(Connection session) {
         this.session = session;
     }
 
-    @Override
-    protected void decode(ChannelHandlerContext ctx, Http2StreamFrame frame, List<Object> out) throws Exception {
+    /**
+     * Adds what {@code frame} means to {@code out}: the request (HEADERS), its body's pieces
+     * (DATA, the last one a LastHttpContent; trailers end the body), or the RST_STREAM frame
+     * itself; never more than two objects. Frames of other kinds add nothing. {@code frame}
+     * stays the caller's to release.
+     */
+    void decode(Http2StreamFrame frame, List<Object> out) {
         if (frame instanceof Http2HeadersFrame headers) {
             if (headersSeen) {
                 // Trailers: nginx has no use for them; they end the body.
@@ -100,6 +103,13 @@ final class Http2RequestCodec extends Http2StreamFrameToHttpObjectCodec {
         List<String> cookies = null;
         HttpHeaders headers = new DefaultHttpHeaders(false);
         long headerBytes = 0;
+        // What the checks after the loop need, noted as the fields go by (one pass, no lookups).
+        String firstHost = null;
+        String secondHost = null;
+        String contentLength = null;
+        String te = null;
+        boolean teRepeated = false;
+        String connectionHeader = null;
         for (Map.Entry<CharSequence, CharSequence> e : frame.headers()) {
             String name = e.getKey().toString();
             String value = e.getValue().toString();
@@ -166,6 +176,11 @@ final class Http2RequestCodec extends Http2StreamFrameToHttpObjectCodec {
                         problem = authority != null ? "client sent duplicate :authority header" : null;
                         authority = value;
                         headers.add("host", value);
+                        if (firstHost == null) {
+                            firstHost = value;
+                        } else if (secondHost == null) {
+                            secondHost = value;
+                        }
                     }
                     default -> problem = "client sent unknown pseudo-header \"" + name + "\"";
                 }
@@ -189,25 +204,47 @@ final class Http2RequestCodec extends Http2StreamFrameToHttpObjectCodec {
                 continue;
             }
             headers.add(name, value);
+            switch (name) {
+                case "host" -> {
+                    if (firstHost == null) {
+                        firstHost = value;
+                    } else if (secondHost == null) {
+                        secondHost = value;
+                    }
+                }
+                case "content-length" -> {
+                    if (contentLength == null) {
+                        contentLength = value;
+                    }
+                }
+                case "te" -> {
+                    teRepeated = te != null;
+                    te = value;
+                }
+                case "connection", "keep-alive", "transfer-encoding", "upgrade" -> connectionHeader =
+                        connectionHeader == null || CONNECTION_HEADERS.indexOf(name) < CONNECTION_HEADERS.indexOf(
+                                connectionHeader) ? name : connectionHeader;
+                default -> {
+                }
+            }
         }
         if (problem == null) {
             problem = method == null ? "client sent no :method header"
                     : scheme == null ? "client sent no :scheme header"
                     : path == null ? "client sent no :path header"
-                    : connectionSpecific(headers);
+                    : connectionSpecific(connectionHeader, te, teRepeated);
         }
-        List<String> hosts = headers.getAll("host");
-        if (problem == null && hosts.size() > 1) {
-            problem = "client sent duplicate header line: \"host: " + hosts.get(1) + "\", previous value: \"host: "
-                    + hosts.get(0) + "\"";
+        if (problem == null && secondHost != null) {
+            problem = "client sent duplicate header line: \"host: " + secondHost + "\", previous value: \"host: "
+                    + firstHost + "\"";
         }
-        if (problem == null && hosts.isEmpty()) {
+        if (problem == null && firstHost == null) {
             problem = "client sent neither \":authority\" nor \"Host\" header";
         }
         if (cookies != null) {
             headers.add("cookie", String.join("; ", cookies));
         }
-        String length = headers.get("content-length");
+        String length = contentLength;
         if (problem == null && length != null) {
             long n = dev.portico.config.Values.number(length);
             if (n < 0) {
@@ -230,22 +267,25 @@ final class Http2RequestCodec extends Http2StreamFrameToHttpObjectCodec {
         return request;
     }
 
-    /** nginx 1.25's refusal of HTTP/1 connection headers in an HTTP/2 request (RFC 9113, 8.2.2). */
-    private static String connectionSpecific(HttpHeaders headers) {
-        if (headers.contains("connection")) {
-            return "client sent \"Connection\" header";
+    /** The HTTP/1 connection headers, in the order in which their refusals are looked for. */
+    private static final List<String> CONNECTION_HEADERS =
+            List.of("connection", "keep-alive", "transfer-encoding", "upgrade");
+
+    /**
+     * nginx 1.25's refusal of HTTP/1 connection headers in an HTTP/2 request (RFC 9113,
+     * 8.2.2): {@code connectionHeader} is the first of {@link #CONNECTION_HEADERS} the
+     * request had, {@code te} its TE field.
+     */
+    private static String connectionSpecific(String connectionHeader, String te, boolean teRepeated) {
+        if (connectionHeader != null) {
+            return switch (connectionHeader) {
+                case "connection" -> "client sent \"Connection\" header";
+                case "keep-alive" -> "client sent \"Keep-Alive\" header";
+                case "transfer-encoding" -> "client sent \"Transfer-Encoding\" header";
+                default -> "client sent \"Upgrade\" header";
+            };
         }
-        if (headers.contains("keep-alive")) {
-            return "client sent \"Keep-Alive\" header";
-        }
-        if (headers.contains("transfer-encoding")) {
-            return "client sent \"Transfer-Encoding\" header";
-        }
-        if (headers.contains("upgrade")) {
-            return "client sent \"Upgrade\" header";
-        }
-        List<String> te = headers.getAll("te");
-        if (!te.isEmpty() && (te.size() > 1 || !te.get(0).equalsIgnoreCase("trailers"))) {
+        if (te != null && (teRepeated || !te.equalsIgnoreCase("trailers"))) {
             return "client sent invalid \"TE\" header";
         }
         return null;
