@@ -64,6 +64,9 @@ public final class Http2Session extends ChannelInboundHandlerAdapter implements 
     private Http2FrameCodec codec;
     private DataFrameSizes frameSizes;
     private ChannelHandlerContext ctx;
+    /** Responses queued since the connection last flushed (see {@link #responseQueued}). */
+    private int unflushedResponses;
+    private static final int FLUSH_EVERY_RESPONSES = 16;
     private HttpConfig seenConfig;
     private ListenSocket seenSocket;
     private int openStreams;
@@ -287,7 +290,21 @@ public final class Http2Session extends ChannelInboundHandlerAdapter implements 
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        unflushedResponses = 0; // the streams' flushes happen now
         ctx.read();
+    }
+
+    /**
+     * A stream has queued a whole response. Netty holds the streams' flushes until the
+     * connection's read ends, so the answers to a batch of requests would leave together and a
+     * client that sends a request as each answer comes would wait for the whole batch, and the
+     * server then for the client. Every {@link #FLUSH_EVERY_RESPONSES} answers go out at once.
+     */
+    void responseQueued() {
+        if (++unflushedResponses >= FLUSH_EVERY_RESPONSES) {
+            unflushedResponses = 0;
+            ctx.channel().flush();
+        }
     }
 
     @Override

@@ -353,6 +353,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements R
             writePart(body, chunk);
             done = ctx.writeAndFlush(new DefaultHttp2DataFrame(true));
         }
+        session.responseQueued();
         long written = length;
         done.addListener((ChannelFutureListener) f -> responseWritten(x, f, written));
         if (!ctx.channel().isWritable()) {
