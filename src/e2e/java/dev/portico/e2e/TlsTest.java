@@ -53,14 +53,7 @@ class TlsTest {
 
                     ssl_certificate certs/mirahlabs.com-fullchain.pem;
                     ssl_certificate_key certs/mirahlabs.com.key;
-                    ssl_protocols TLSv1.2 TLSv1.3;
-                    ssl_prefer_server_ciphers on;
-
-                    # Security headers
-                    add_header Strict-Transport-Security "max-age=31536000; includeSubDomains" always;
-                    add_header X-Frame-Options DENY;
-                    add_header X-Content-Type-Options nosniff;
-                    add_header Referrer-Policy "strict-origin-when-cross-origin";
+            """ + SeedTlsSettings.GUNICORN + """
 
                     # Serve static files directly (gzip_static: not built yet, left out)
                     location /static/ {
@@ -93,15 +86,7 @@ class TlsTest {
 
                     ssl_certificate certs/example.com.pem;
                     ssl_certificate_key certs/example.com.key;
-                    ssl_session_timeout 1d;
-                    ssl_session_cache shared:SSL:50m;
-                    ssl_protocols TLSv1.2 TLSv1.3;
-                    ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256;
-                    ssl_prefer_server_ciphers off;
-
-                    add_header X-Frame-Options "SAMEORIGIN" always;
-                    add_header X-Content-Type-Options "nosniff" always;
-                    add_header X-XSS-Protection "1; mode=block" always;
+            """ + SeedTlsSettings.UWSGI + """
 
                     location / {
                         include uwsgi_params;

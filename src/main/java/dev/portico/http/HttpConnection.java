@@ -59,12 +59,15 @@ public final class HttpConnection {
     }
 
     /**
-     * The SNI name of the TLS handshake, normalized as a Host (lower case, no trailing dot), and
-     * which servers verify client certificates: a request may name another server only when the
-     * one it names does not (nginx's hc->ssl_servername and its check in ngx_http_set_virtual_server).
+     * What the TLS handshake's SNI name chose: the name, normalized as a Host (lower case, no
+     * trailing dot; nginx's hc->ssl_servername), the server it selects (nginx's hc->conf_ctx, where
+     * the connection's own settings come from) and which servers verify client certificates: a
+     * request may name another server only when that one does not (ngx_http_set_virtual_server).
      */
-    public void negotiated(String serverName, java.util.function.Predicate<VirtualServer> verifiesClients) {
+    public void negotiated(String serverName, VirtualServer server,
+                           java.util.function.Predicate<VirtualServer> verifiesClients) {
         this.sslServerName = serverName;
+        this.sniServer = server;
         this.verifiesClients = verifiesClients;
     }
 
@@ -78,17 +81,9 @@ public final class HttpConnection {
         return verifiesClients != null && verifiesClients.test(server);
     }
 
-    /**
-     * The server that the TLS handshake's SNI name chose among the address's servers (nginx's
-     * hc->conf_ctx after ngx_http_ssl_servername), or null: no TLS, no name, or a name no
-     * server has. The connection's own settings (HTTP/2's) come from it.
-     */
+    /** The server the SNI name selected among the address's (its default one for an unknown name), or null. */
     public VirtualServer sniServer() {
         return sniServer;
-    }
-
-    public void sniServer(VirtualServer server) {
-        this.sniServer = server;
     }
 
     /** Counts a new request and returns its number on this connection, from 1. */

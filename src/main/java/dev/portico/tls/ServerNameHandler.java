@@ -59,10 +59,13 @@ final class ServerNameHandler extends SniHandler {
 
     @Override
     protected Future<SslContext> lookup(ChannelHandlerContext ctx, String hostname) {
-        VirtualServer server = listener.server(hostname, ctx.channel().localAddress());
+        String name = hostname == null ? null : RequestProcessor.serverName(hostname);
+        VirtualServer server = listener.server(name, ctx.channel().localAddress());
         HttpConnection connection = ctx.channel().attr(HttpConnection.KEY).get();
-        if (connection != null) {
-            connection.sniServer(server); // the connection's settings come from it, as nginx's hc->conf_ctx
+        if (connection != null && name != null) {
+            // The connection's settings (HTTP/2's) come from that server, as nginx's from hc->conf_ctx,
+            // and requests compare their Host with the name (ngx_http_set_virtual_server).
+            connection.negotiated(name, server, RequestChecks::verifiesClients);
         }
         chosen = listener.select(server, ctx.channel().localAddress());
         return ctx.executor().newSucceededFuture(chosen.sslContext());
@@ -72,10 +75,6 @@ final class ServerNameHandler extends SniHandler {
     protected SslHandler newSslHandler(SslContext context, ByteBufAllocator allocator) {
         SslHandler handler = chosen.newHandler(allocator);
         channel.attr(TlsSession.KEY).set(new TlsSession(hostname(), chosen, handler));
-        HttpConnection connection = channel.attr(HttpConnection.KEY).get();
-        if (connection != null && hostname() != null) {
-            connection.negotiated(RequestProcessor.serverName(hostname()), RequestChecks::verifiesClients);
-        }
         return handler;
     }
 }

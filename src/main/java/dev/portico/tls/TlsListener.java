@@ -42,17 +42,14 @@ final class TlsListener {
 
     /**
      * The server a ClientHello's SNI name selects among the servers of this address:port, as
-     * nginx's ngx_http_ssl_servername; null without a name.
+     * nginx's ngx_http_ssl_servername; null without a name. {@code serverName} is normalized
+     * as a Host is ({@link dev.portico.http.RequestProcessor#serverName}).
      */
     VirtualServer server(String serverName, SocketAddress local) {
-        if (serverName == null || serverName.isEmpty()) {
+        if (serverName == null) {
             return null;
         }
-        String host = serverName;
-        while (host.endsWith(".")) {
-            host = host.substring(0, host.length() - 1);
-        }
-        return socket.serverNames(socket.dependsOnLocalAddress() ? local : null).select(host).server();
+        return socket.serverNames(socket.dependsOnLocalAddress() ? local : null).select(serverName).server();
     }
 
     /**
