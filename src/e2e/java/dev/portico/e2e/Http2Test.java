@@ -432,26 +432,6 @@ class Http2Test {
     }
 
     @Test
-    void aConnectionEndedByAFloodLingersSoTheClientReadsItsGoAway() {
-        // The flood, then 256 KiB more that the client sends before it reads: closed at once, the
-        // server's socket would answer those bytes with a reset that discards the GOAWAY (nginx's
-        // lingering close reads and drops them; so does Portico's).
-        try (H2Client c = new H2Client(prefix.port(2))) {
-            byte[] block = c.block(1, H2Client.get("/index.html").add("x-pad", "p".repeat(200)));
-            c.raw(H2Client.HEADERS, H2Client.END_STREAM, 1, new byte[] {block[0]});
-            for (int i = 1; i < block.length; i++) {
-                c.raw(H2Client.CONTINUATION, 0, 1, new byte[] {block[i]});
-            }
-            for (int i = 0; i < 64; i++) {
-                c.raw(H2Client.DATA, 0, 3, new byte[4096]);
-            }
-            H2Client.Frame goAway = c.flush().await(f -> f.type() == H2Client.GOAWAY, Duration.ofSeconds(10));
-            assertThat(goAway.errorCode()).isEqualTo(0xb); // ENHANCE_YOUR_CALM
-            assertThat(c.closedByServer()).isTrue();
-        }
-    }
-
-    @Test
     void emptyDataAndContinuationFloodsGetGoAway() {
         try (H2Client c = new H2Client(prefix.port(2))) {
             c.headers(1, H2Client.get("/g/upload").method("POST"), false);

@@ -133,10 +133,7 @@ public final class Http2Session extends ChannelInboundHandlerAdapter implements 
             }
         });
         ChannelPipeline p = channel.pipeline();
-        HttpCoreConf lingering = server.root().conf().get(HttpCoreModule.CORE);
-        p.addAfter(replacing, "h2-linger", new Http2LingeringClose(
-                "off".equals(lingering.lingeringClose()) ? 0 : lingering.lingeringTimeout()));
-        p.addAfter("h2-linger", "h2", session.codec);
+        p.addAfter(replacing, "h2", session.codec);
         p.addAfter("h2", "h2-streams", streams);
         p.addAfter("h2-streams", "h2-session", session);
         p.remove(replacing);
