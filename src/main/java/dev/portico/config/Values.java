@@ -1,6 +1,9 @@
 package dev.portico.config;
 
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * nginx's value syntaxes: sizes ("10M", "1k"), times ("30d", "1h 30m", "500ms",
@@ -154,5 +157,30 @@ public final class Values {
             return Boolean.FALSE;
         }
         return null;
+    }
+
+    /**
+     * nginx's ngx_conf_set_bitmask_slot: values in any case, more than one directive at a
+     * level adds up, a repeated value is a warning, an unknown one an error. The words are
+     * kept lower-case, in the order first given; {@code current} (null: none yet) is added to.
+     */
+    public static Set<String> bitmask(DirectiveCall c, Set<String> current, List<String> known)
+            throws ConfigException {
+        Set<String> names = current == null ? new LinkedHashSet<>() : current;
+        for (String v : c.args()) {
+            String word = null;
+            for (String k : known) {
+                if (k.equalsIgnoreCase(v)) {
+                    word = k.toLowerCase(Locale.ROOT);
+                }
+            }
+            if (word == null) {
+                throw c.error("invalid value \"" + v + "\"");
+            }
+            if (!names.add(word)) {
+                c.warn("duplicate value \"" + v + "\"");
+            }
+        }
+        return names;
     }
 }

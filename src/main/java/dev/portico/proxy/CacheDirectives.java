@@ -82,8 +82,8 @@ public final class CacheDirectives {
         }));
         all.add(once(family, "_cache_max_range_offset", c -> c.offset(0)));
         all.add(Directive.of(p + "_cache_use_stale", HTTP_SERVER_LOCATION, Arity.ONE_OR_MORE,
-                c -> words(c, List.copyOf(family.nextUpstreamWords()))));
-        all.add(Directive.of(p + "_cache_methods", HTTP_SERVER_LOCATION, Arity.ONE_OR_MORE, c -> words(c, METHODS)));
+                c -> Values.bitmask(c, null, List.copyOf(family.nextUpstreamWords()))));
+        all.add(Directive.of(p + "_cache_methods", HTTP_SERVER_LOCATION, Arity.ONE_OR_MORE, c -> Values.bitmask(c, null, METHODS)));
         all.add(once(family, "_cache_lock", c -> c.flag(0)));
         all.add(once(family, "_cache_lock_timeout", c -> c.millis(0)));
         all.add(once(family, "_cache_lock_age", c -> c.millis(0)));
@@ -124,19 +124,6 @@ public final class CacheDirectives {
             long status = Values.number(c.arg(i));
             if (status < 100 || status > 599) {
                 throw c.error("invalid status \"" + c.arg(i) + "\"");
-            }
-        }
-    }
-
-    /** ngx_conf_set_bitmask_slot: known words in any case, a repeated one a warning. */
-    private static void words(DirectiveCall c, List<String> known) throws ConfigException {
-        Set<String> seen = new HashSet<>();
-        for (String v : c.args()) {
-            if (known.stream().noneMatch(v::equalsIgnoreCase)) {
-                throw c.error("invalid value \"" + v + "\"");
-            }
-            if (!seen.add(v.toLowerCase(java.util.Locale.ROOT))) {
-                c.warn("duplicate value \"" + v + "\"");
             }
         }
     }

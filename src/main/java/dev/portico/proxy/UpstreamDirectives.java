@@ -14,7 +14,6 @@ import dev.portico.tls.UpstreamSslDirectives;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
@@ -49,7 +48,7 @@ public final class UpstreamDirectives {
         d.flag("_pass_request_body", u -> u.passRequestBody, (u, v) -> u.passRequestBody = v);
         d.add("_hide_header", Arity.ONE, (u, c) -> u.hideHeaders = append(u.hideHeaders, c.arg(0)));
         d.add("_pass_header", Arity.ONE, (u, c) -> u.passHeaders = append(u.passHeaders, c.arg(0)));
-        d.add("_ignore_headers", Arity.ONE_OR_MORE, (u, c) -> u.ignoreHeaders = bitmask(c, u.ignoreHeaders,
+        d.add("_ignore_headers", Arity.ONE_OR_MORE, (u, c) -> u.ignoreHeaders = Values.bitmask(c, u.ignoreHeaders,
                 AccelHeaders.IGNORABLE));
         d.flag("_buffering", u -> u.buffering, (u, v) -> u.buffering = v);
         d.add("_buffer_size", Arity.ONE, (u, c) -> {
@@ -70,7 +69,7 @@ public final class UpstreamDirectives {
         d.flag("_request_buffering", u -> u.requestBuffering, (u, v) -> u.requestBuffering = v);
         d.flag("_intercept_errors", u -> u.interceptErrors, (u, v) -> u.interceptErrors = v);
         d.add("_next_upstream", Arity.ONE_OR_MORE, (u, c) -> {
-            Set<String> words = bitmask(c, u.nextUpstream == null ? null : new LinkedHashSet<>(u.nextUpstream),
+            Set<String> words = Values.bitmask(c, u.nextUpstream == null ? null : new LinkedHashSet<>(u.nextUpstream),
                     List.copyOf(family.nextUpstreamWords()));
             u.nextUpstream = List.copyOf(words);
         });
@@ -157,30 +156,5 @@ public final class UpstreamDirectives {
         u.buffersNumber = (int) number;
         u.buffersSize = size;
         u.buffersWhere = c.where();
-    }
-
-    /**
-     * nginx's ngx_conf_set_bitmask_slot: values in any case, more than one directive at a
-     * level adds up, a repeated value is a warning, an unknown one an error. The words are
-     * kept lower-case; a level that sets them replaces its parent's.
-     */
-    private static Set<String> bitmask(DirectiveCall c, Set<String> current, List<String> known)
-            throws ConfigException {
-        Set<String> names = current == null ? new LinkedHashSet<>() : current;
-        for (String v : c.args()) {
-            String word = null;
-            for (String k : known) {
-                if (k.equalsIgnoreCase(v)) {
-                    word = k.toLowerCase(Locale.ROOT);
-                }
-            }
-            if (word == null) {
-                throw c.error("invalid value \"" + v + "\"");
-            }
-            if (!names.add(word)) {
-                c.warn("duplicate value \"" + v + "\"");
-            }
-        }
-        return names;
     }
 }

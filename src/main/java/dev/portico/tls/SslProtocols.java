@@ -2,6 +2,7 @@ package dev.portico.tls;
 
 import dev.portico.config.ConfigException;
 import dev.portico.config.DirectiveCall;
+import dev.portico.config.Values;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -31,20 +32,11 @@ final class SslProtocols {
         return 0;
     }
 
-    /**
-     * {@code mask} with the directive's words added, as ngx_conf_set_bitmask_slot reads them: any
-     * case, an unknown word an error, a repeated one a warning.
-     */
+    /** {@code mask} with the directive's words added, as ngx_conf_set_bitmask_slot reads them ({@link Values#bitmask}). */
     static int add(DirectiveCall c, int mask) throws ConfigException {
-        for (String word : c.args()) {
-            int b = bit(word);
-            if (b == 0) {
-                throw c.error("invalid value \"" + word + "\"");
-            }
-            if ((mask & b) != 0) {
-                c.warn("duplicate value \"" + word + "\"");
-            }
-            mask |= b;
+        for (String word : Values.bitmask(c, new java.util.LinkedHashSet<>(names(mask).stream()
+                .map(n -> n.toLowerCase(java.util.Locale.ROOT)).toList()), List.of(NAMES))) {
+            mask |= bit(word);
         }
         return mask;
     }
