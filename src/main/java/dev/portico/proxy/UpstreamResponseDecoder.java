@@ -15,7 +15,6 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -73,7 +72,8 @@ public final class UpstreamResponseDecoder extends ByteToMessageDecoder {
             "x-accel-expires", "x-accel-limit-rate"));
 
     private final int headLimit;
-    private final ArrayDeque<Boolean> headRequests = new ArrayDeque<>();
+    /** The request being answered was HEAD; one at a time, as a connection carries one request at a time. */
+    private boolean headRequest;
     private State state = State.HEAD;
     private long remaining;
     private ChunkParser chunks = new ChunkParser();
@@ -93,7 +93,7 @@ public final class UpstreamResponseDecoder extends ByteToMessageDecoder {
         state = State.HEAD;
         remaining = 0;
         chunks = new ChunkParser();
-        headRequests.clear();
+        headRequest = false;
         return true;
     }
 
@@ -104,7 +104,7 @@ public final class UpstreamResponseDecoder extends ByteToMessageDecoder {
 
     /** A request went out; {@code head} when it was HEAD, whose response has no body. */
     public void requestSent(boolean head) {
-        headRequests.add(head);
+        headRequest = head;
     }
 
     @Override
@@ -244,8 +244,7 @@ public final class UpstreamResponseDecoder extends ByteToMessageDecoder {
             out.add(LastHttpContent.EMPTY_LAST_CONTENT);
             return;
         }
-        Boolean head = headRequests.poll();
-        if (Boolean.TRUE.equals(head) || code == 204 || code == 304) {
+        if (headRequest || code == 204 || code == 304) {
             end(out);
         } else if (code == 101) {
             state = State.UNTIL_CLOSE;

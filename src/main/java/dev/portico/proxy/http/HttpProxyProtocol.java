@@ -7,15 +7,12 @@ import dev.portico.proxy.UpstreamResponseDecoder;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.handler.codec.http.DefaultHttpHeaders;
-import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.DefaultByteBufHolder;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpRequestEncoder;
-import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.LastHttpContent;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
@@ -45,31 +42,73 @@ final class HttpProxyProtocol implements UpstreamProtocol {
         // The response head must fit in proxy_buffer_size, as nginx requires.
         UpstreamResponseDecoder decoder = new UpstreamResponseDecoder(conf.upstream.bufferSize());
         pipeline.addLast("decoder", decoder);
-        pipeline.addLast("encoder", new RequestEncoder(this, decoder));
+        pipeline.addLast("encoder", new RequestWriter(this, decoder));
     }
 
     @Override
     public boolean reinitChannel(ChannelPipeline pipeline) {
-        return pipeline.get("encoder") instanceof RequestEncoder encoder && encoder.protocol == this
+        return pipeline.get("encoder") instanceof RequestWriter encoder && encoder.protocol == this
                 && encoder.decoder.reset();
     }
 
-    /** The request encoder, which tells the response decoder of each request (a HEAD's response has no body). */
-    private static final class RequestEncoder extends HttpRequestEncoder {
+    /**
+     * A request head as {@link #encodeRequestHead} gives it to the engine: its bytes, whether
+     * the request is HEAD (its response has no body) and whether its body goes chunked.
+     */
+    private static final class RequestHead extends DefaultByteBufHolder {
+        final boolean headRequest;
+        final boolean chunked;
+
+        RequestHead(ByteBuf bytes, boolean headRequest, boolean chunked) {
+            super(bytes);
+            this.headRequest = headRequest;
+            this.chunked = chunked;
+        }
+    }
+
+    /** The end of a request, written after its head and body. */
+    private static final Object REQUEST_END = new Object();
+
+    private static final byte[] CRLF = {'\r', '\n'};
+    private static final byte[] LAST_CHUNK = {'0', '\r', '\n', '\r', '\n'};
+
+    /**
+     * Writes requests as encoded: tells the response decoder of each head (a HEAD's response
+     * has no body) and frames the body parts that follow a chunked head, ending them with the
+     * last chunk. Heads come encoded, so nothing here looks at header names or keeps state
+     * beyond the one flag.
+     */
+    private static final class RequestWriter extends ChannelOutboundHandlerAdapter {
         final HttpProxyProtocol protocol;
         final UpstreamResponseDecoder decoder;
+        private boolean chunked;
 
-        RequestEncoder(HttpProxyProtocol protocol, UpstreamResponseDecoder decoder) {
+        RequestWriter(HttpProxyProtocol protocol, UpstreamResponseDecoder decoder) {
             this.protocol = protocol;
             this.decoder = decoder;
         }
 
         @Override
-        protected void encode(ChannelHandlerContext ctx, Object msg, List<Object> out) throws Exception {
-            if (msg instanceof HttpRequest request) {
-                decoder.requestSent(HttpMethod.HEAD.equals(request.method()));
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+            if (msg instanceof RequestHead head) {
+                decoder.requestSent(head.headRequest);
+                chunked = head.chunked;
+                ctx.write(head.content(), promise);
+            } else if (msg == REQUEST_END) {
+                boolean last = chunked;
+                chunked = false;
+                ctx.write(last ? Unpooled.wrappedBuffer(LAST_CHUNK) : Unpooled.EMPTY_BUFFER, promise);
+            } else if (chunked && msg instanceof ByteBuf part) {
+                if (!part.isReadable()) {
+                    ctx.write(part, promise); // an empty chunk would end the body
+                    return;
+                }
+                byte[] size = (Integer.toHexString(part.readableBytes()) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+                ctx.write(Unpooled.wrappedBuffer(Unpooled.wrappedBuffer(size), part, Unpooled.wrappedBuffer(CRLF)),
+                        promise);
+            } else {
+                ctx.write(msg, promise);
             }
-            super.encode(ctx, msg, out);
         }
     }
 
@@ -79,32 +118,86 @@ final class HttpProxyProtocol implements UpstreamProtocol {
         pipeline.remove("decoder");
     }
 
+    /**
+     * The request line and headers as ngx_http_proxy_create_request writes them: the
+     * proxy_set_header lines (with nginx's Host and Connection defaults), the body's framing,
+     * then the client's headers that those do not name. Measured first, written once.
+     */
     @Override
     public Object encodeRequestHead(HttpExchange x, long bodyLength) {
-        HttpHeaders h = new DefaultHttpHeaders(false);
-        for (ProxyConf.HeaderSetting s : conf.effectiveHeaders) {
+        List<ProxyConf.HeaderSetting> settings = conf.effectiveHeaders;
+        String[] values = new String[settings.size()];
+        String target = requestTarget(x);
+        if (target.isEmpty()) {
+            target = "/";
+        }
+        String method = x.method();
+        int length = method.length() + 1 + ByteBufUtil.utf8Bytes(target) + HTTP_VERSION_LENGTH + 2 + 2;
+        String framing = null;
+        String framingValue = null;
+        if (bodyLength > 0) {
+            framing = "Content-Length";
+            framingValue = Long.toString(bodyLength);
+        } else if (bodyLength < 0) {
+            framing = "Transfer-Encoding";
+            framingValue = "chunked";
+        }
+        for (int i = 0; i < values.length; i++) {
+            ProxyConf.HeaderSetting s = settings.get(i);
             String value = s.value().get(x);
-            value = value == null ? "" : value;
-            if (!value.isEmpty()) {
-                h.add(s.name(), value);
+            // The body's own framing header replaces a configured one of the same name.
+            if (value != null && !value.isEmpty() && (framing == null || !framing.equalsIgnoreCase(s.name()))) {
+                values[i] = value;
+                length += s.name().length() + value.length() + 4;
             }
         }
-        if (bodyLength > 0) {
-            h.set("Content-Length", Long.toString(bodyLength));
-        } else if (bodyLength < 0) {
-            h.set("Transfer-Encoding", "chunked");
+        if (framing != null) {
+            length += framing.length() + framingValue.length() + 4;
         }
-        if (conf.upstream.passRequestHeaders()) {
-            for (var it = x.requestHeaders().iteratorCharSequence(); it.hasNext(); ) {
+        HttpHeaders client = x.requestHeaders();
+        boolean passClient = conf.upstream.passRequestHeaders();
+        if (passClient) {
+            for (var it = client.iteratorCharSequence(); it.hasNext(); ) {
+                Map.Entry<CharSequence, CharSequence> e = it.next();
+                length += e.getKey().length() + e.getValue().length() + 4;
+            }
+        }
+        ByteBuf buf = x.connection().channel().alloc().directBuffer(length);
+        ByteBufUtil.writeAscii(buf, method);
+        buf.writeByte(' ');
+        ByteBufUtil.writeUtf8(buf, target);
+        buf.writeBytes(conf.httpVersion == 11 ? HTTP_1_1 : HTTP_1_0);
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] != null) {
+                header(buf, settings.get(i).name(), values[i]);
+            }
+        }
+        if (framing != null) {
+            header(buf, framing, framingValue);
+        }
+        if (passClient) {
+            for (var it = client.iteratorCharSequence(); it.hasNext(); ) {
                 Map.Entry<CharSequence, CharSequence> e = it.next();
                 CharSequence name = e.getKey();
                 if (!OWN_HEADERS.contains(name) && !conf.setHeaderNames.contains(name)) {
-                    h.add(name, e.getValue());
+                    header(buf, name, e.getValue());
                 }
             }
         }
-        HttpVersion version = conf.httpVersion == 11 ? HttpVersion.HTTP_1_1 : HttpVersion.HTTP_1_0;
-        return new DefaultHttpRequest(version, HttpMethod.valueOf(x.method()), requestTarget(x), h);
+        buf.writeBytes(CRLF);
+        return new RequestHead(buf, x.isHead(), bodyLength < 0);
+    }
+
+    private static final byte[] HTTP_1_1 = " HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] HTTP_1_0 = " HTTP/1.0\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final int HTTP_VERSION_LENGTH = HTTP_1_1.length - 2;
+
+    /** One header line; characters past Latin-1 become "?", as Netty's header encoder writes them. */
+    private static void header(ByteBuf buf, CharSequence name, CharSequence value) {
+        ByteBufUtil.writeAscii(buf, name);
+        buf.writeByte(':').writeByte(' ');
+        ByteBufUtil.writeAscii(buf, value);
+        buf.writeBytes(CRLF);
     }
 
     @Override
@@ -117,14 +210,15 @@ final class HttpProxyProtocol implements UpstreamProtocol {
         return conf.httpVersion == 11;
     }
 
+    /** A body part as it is; the writer frames it as a chunk when the head said chunked. */
     @Override
     public Object encodeBodyPart(ByteBuf part) {
-        return new DefaultHttpContent(part);
+        return part;
     }
 
     @Override
     public Object encodeRequestEnd() {
-        return LastHttpContent.EMPTY_LAST_CONTENT;
+        return REQUEST_END;
     }
 
     /**
