@@ -129,7 +129,9 @@ final class H2Client implements AutoCloseable {
             socket = connected;
             socket.setSoTimeout(20_000);
             in = new DataInputStream(socket.getInputStream());
-            out = socket.getOutputStream();
+            // Frames go out at flush(), together, as a client's burst: a flood reaches the server
+            // whole, before it can answer and close.
+            out = new java.io.BufferedOutputStream(socket.getOutputStream(), 1 << 16);
             out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             frame(SETTINGS, 0, 0, new byte[0]);
             out.flush();
@@ -235,7 +237,12 @@ final class H2Client implements AutoCloseable {
         }
     }
 
-    /** Reads until a frame matches (SETTINGS are acknowledged on the way); fails if the connection closes first. */
+    /**
+     * Reads until a frame matches (SETTINGS are acknowledged on the way); fails if the connection
+     * closes first. An acknowledgement that cannot be written (the server has closed after a
+     * GOAWAY and reset the connection) does not stop the reading: what the server sent before
+     * closing is still to be read, as a real client reads it.
+     */
     Frame await(Predicate<Frame> wanted, Duration timeout) {
         long end = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < end) {
@@ -244,7 +251,11 @@ final class H2Client implements AutoCloseable {
                 throw new AssertionError("the server closed the connection before the frame awaited");
             }
             if (f.type() == SETTINGS && (f.flags() & 0x1) == 0) {
-                settingsAck().flush();
+                try {
+                    settingsAck().flush();
+                } catch (UncheckedIOException closedByServer) {
+                    // read on: the frames already received tell why
+                }
             }
             if (wanted.test(f)) {
                 return f;

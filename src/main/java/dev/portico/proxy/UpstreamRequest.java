@@ -245,7 +245,9 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
         if (tls != null) {
             pipeline.addLast("file-chunks", new ChunkedWriteHandler());
         }
-        pipeline.addLast("upstream", new InboundSwitch(new Inbound()));
+        InboundSwitch inbound = new InboundSwitch(new Inbound());
+        pipeline.addLast("upstream", inbound);
+        pipeline.channel().attr(InboundSwitch.KEY).set(inbound);
     }
 
     /**
@@ -254,7 +256,7 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
      */
     private void reuseHandlers(ChannelPipeline pipeline) {
         if (protocol.reinitChannel(pipeline)) {
-            ((InboundSwitch) pipeline.get("upstream")).current = new Inbound();
+            pipeline.channel().attr(InboundSwitch.KEY).get().current = new Inbound();
             return;
         }
         KeepalivePool.removeHandlers(pipeline);
@@ -521,6 +523,10 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
      * that takes it sets its own {@link Inbound} here instead of replacing a handler.
      */
     private static final class InboundSwitch extends ChannelInboundHandlerAdapter {
+        /** The connection's switch, found without walking the pipeline by name on each request. */
+        static final io.netty.util.AttributeKey<InboundSwitch> KEY =
+                io.netty.util.AttributeKey.valueOf(UpstreamRequest.class, "inbound");
+
         Inbound current;
 
         InboundSwitch(Inbound current) {
@@ -529,7 +535,8 @@ public final class UpstreamRequest implements RequestBodyConsumer, BodySource {
 
         /** Lets go of the last request when its connection goes back to the pool. */
         static void clear(Channel ch) {
-            if (ch.pipeline().get("upstream") instanceof InboundSwitch s) {
+            InboundSwitch s = ch.attr(KEY).get();
+            if (s != null) {
                 s.current = null;
             }
         }
