@@ -27,6 +27,14 @@ final class RsaKeyOperations implements OpenSslPrivateKeyMethod {
 
     private static final Provider PROVIDER = loadProvider();
 
+    /** Signatures and decryptions done here, all keys together: a few per full handshake, never per request. */
+    private static final java.util.concurrent.atomic.LongAdder OPERATIONS = new java.util.concurrent.atomic.LongAdder();
+
+    /** How many RSA operations BoringSSL has handed over so far (what shows that it does). */
+    static long operations() {
+        return OPERATIONS.sum();
+    }
+
     /** TLS signature schemes this handles, each with its JCA algorithm and PSS parameters (null: PKCS#1 v1.5). */
     private enum Scheme {
         PKCS1_SHA1(SSL_SIGN_RSA_PKCS1_SHA1, "SHA1withRSA", null),
@@ -111,6 +119,7 @@ final class RsaKeyOperations implements OpenSslPrivateKeyMethod {
         }
         signature.initSign(key);
         signature.update(input);
+        OPERATIONS.increment();
         return signature.sign();
     }
 
@@ -123,6 +132,7 @@ final class RsaKeyOperations implements OpenSslPrivateKeyMethod {
             decryption.set(cipher);
         }
         cipher.init(Cipher.DECRYPT_MODE, key);
+        OPERATIONS.increment();
         return cipher.doFinal(input);
     }
 

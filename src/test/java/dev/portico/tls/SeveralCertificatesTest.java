@@ -50,6 +50,22 @@ class SeveralCertificatesTest {
     }
 
     @Test
+    void boringSslHandsTheRsaKeysOperationsToRsaKeyOperations() throws Exception {
+        try (TestServer server = TestServer.start(dir, SERVER)) {
+            // BoringSSL holds the certificate without its key, so an RSA handshake that completes
+            // was signed here; the count shows it, and that ECDSA stays with BoringSSL.
+            long before = RsaKeyOperations.operations();
+            served(server.port(), "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256");
+            assertThat(RsaKeyOperations.operations()).as("ECDSA signs inside BoringSSL").isEqualTo(before);
+            served(server.port(), "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+            assertThat(RsaKeyOperations.operations()).as("one RSA signature").isEqualTo(before + 1);
+            served(server.port(), "TLS_RSA_WITH_AES_128_GCM_SHA256");
+            assertThat(RsaKeyOperations.operations()).as("one RSA decryption of the premaster secret")
+                    .isEqualTo(before + 2);
+        }
+    }
+
+    @Test
     void theJdksProvider() throws Exception {
         System.setProperty("portico.tls.provider", "jdk");
         TestServer server;
@@ -59,7 +75,9 @@ class SeveralCertificatesTest {
             System.clearProperty("portico.tls.provider");
         }
         try (server) {
+            long before = RsaKeyOperations.operations();
             assertServesTheCertificateTheSuitesAllow(server.port());
+            assertThat(RsaKeyOperations.operations()).as("the JDK signs with its own key").isEqualTo(before);
         }
     }
 
