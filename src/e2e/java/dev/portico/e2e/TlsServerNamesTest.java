@@ -18,8 +18,9 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * What the SNI name and the Host header choose on a TLS address, as nginx 1.22 (checked against
  * Debian's nginx 1.22.1): the server of a request, the 421 of a server that verifies clients,
- * which sessions resume under another name, whose cipher order counts, and ssl_protocols given
- * twice. Clients: openssl s_client and curl; certificates made by the openssl command.
+ * $ssl_server_name, which sessions resume under another name, whose cipher order counts, and
+ * ssl_protocols given twice. Clients: openssl s_client and curl; certificates made by the openssl
+ * command.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TlsServerNamesTest {
@@ -82,6 +83,28 @@ class TlsServerNamesTest {
                     server_name plain.test;
                     return 200 "plain $host\\n";
                 }
+
+                # An address whose servers read request heads differently
+                server {
+                    listen 127.0.0.1:%%PORT3%% ssl;
+                    server_name small.test;
+                    ssl_certificate certs/small.test-fullchain.pem;
+                    ssl_certificate_key certs/small.test.key;
+                    large_client_header_buffers 4 1k;
+                    client_header_timeout 30s;
+                    keepalive_timeout 1s;
+                    return 200 "small $host [$ssl_server_name]\\n";
+                }
+                server {
+                    listen 127.0.0.1:%%PORT3%% ssl;
+                    server_name large.test;
+                    ssl_certificate certs/large.test-fullchain.pem;
+                    ssl_certificate_key certs/large.test.key;
+                    large_client_header_buffers 4 16k;
+                    client_header_timeout 1s;
+                    keepalive_timeout 1s;
+                    return 200 "large $host [$ssl_server_name]\\n";
+                }
             }
             """;
 
@@ -93,7 +116,7 @@ class TlsServerNamesTest {
     void start() {
         prefix = TestPrefix.withConfig(CONFIG);
         certs = TestCertificates.create(prefix.path("conf/certs")).chainLeaf("a.test").chainLeaf("b.test")
-                .client("client.test");
+                .chainLeaf("small.test").chainLeaf("large.test").client("client.test");
         server = PorticoProcess.start(prefix);
     }
 
@@ -172,6 +195,18 @@ class TlsServerNamesTest {
         assertThat(body(port, "plain.test", request("plain.test"))).isEqualTo("plain plain.test\n");
         // Without SNI nothing was negotiated: the default server answers.
         assertThat(body(port, null, "GET / HTTP/1.0\r\n\r\n")).isEqualTo("verifying verifying.test\n");
+    }
+
+    @Test
+    void sslServerNameIsTheNameAsTheClientSentIt() {
+        // nginx's $ssl_server_name is SSL_get_servername's answer as it is (ngx_ssl_get_server_name);
+        // the server is chosen by the name lower-cased, without its trailing dot, as a Host.
+        int port = prefix.port(3);
+        assertThat(body(port, "Large.TEST", request("large.test"))).isEqualTo("large large.test [Large.TEST]\n");
+        assertThat(body(port, "WWW.Large.Test.", request("www.large.test")))
+                .isEqualTo("small www.large.test [WWW.Large.Test.]\n");
+        assertThat(body(port, "LARGE.test.", request("Large.Test"))).isEqualTo("large large.test [LARGE.test.]\n");
+        assertThat(body(port, null, request("large.test"))).isEqualTo("large large.test []\n");
     }
 
     @Test

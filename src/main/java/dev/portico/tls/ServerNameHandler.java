@@ -74,7 +74,7 @@ final class ServerNameHandler extends SniHandler {
     @Override
     protected SslHandler newSslHandler(SslContext context, ByteBufAllocator allocator) {
         SslHandler handler = chosen.newHandler(allocator);
-        channel.attr(TlsSession.KEY).set(new TlsSession(hostname(), chosen, handler));
+        channel.attr(TlsSession.KEY).set(new TlsSession(chosen, handler));
         return handler;
     }
 }
