@@ -5,11 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.portico.tls.TestCertificates;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -18,8 +24,9 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * What the SNI name and the Host header choose on a TLS address, as nginx 1.22 (checked against
  * Debian's nginx 1.22.1): the server of a request, the 421 of a server that verifies clients,
- * which sessions resume under another name, whose cipher order counts, and ssl_protocols given
- * twice. Clients: openssl s_client and curl; certificates made by the openssl command.
+ * whose header limits and client_header_timeout read a request head, $ssl_server_name, which
+ * sessions resume under another name, whose cipher order counts, and ssl_protocols given twice.
+ * Clients: openssl s_client, curl and Java's SSLSocket; certificates made by the openssl command.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TlsServerNamesTest {
@@ -82,6 +89,28 @@ class TlsServerNamesTest {
                     server_name plain.test;
                     return 200 "plain $host\\n";
                 }
+
+                # An address whose servers read request heads differently
+                server {
+                    listen 127.0.0.1:%%PORT3%% ssl;
+                    server_name small.test;
+                    ssl_certificate certs/small.test-fullchain.pem;
+                    ssl_certificate_key certs/small.test.key;
+                    large_client_header_buffers 4 1k;
+                    client_header_timeout 30s;
+                    keepalive_timeout 1s;
+                    return 200 "small $host [$ssl_server_name]\\n";
+                }
+                server {
+                    listen 127.0.0.1:%%PORT3%% ssl;
+                    server_name large.test;
+                    ssl_certificate certs/large.test-fullchain.pem;
+                    ssl_certificate_key certs/large.test.key;
+                    large_client_header_buffers 4 16k;
+                    client_header_timeout 1s;
+                    keepalive_timeout 1s;
+                    return 200 "large $host [$ssl_server_name]\\n";
+                }
             }
             """;
 
@@ -93,7 +122,7 @@ class TlsServerNamesTest {
     void start() {
         prefix = TestPrefix.withConfig(CONFIG);
         certs = TestCertificates.create(prefix.path("conf/certs")).chainLeaf("a.test").chainLeaf("b.test")
-                .client("client.test");
+                .chainLeaf("small.test").chainLeaf("large.test").client("client.test");
         server = PorticoProcess.start(prefix);
     }
 
@@ -175,6 +204,66 @@ class TlsServerNamesTest {
     }
 
     @Test
+    void theServerSniChoseGivesTheConnectionItsHeaderLimits() {
+        // nginx's header buffers come from hc->conf_ctx, which ngx_http_ssl_servername sets to the SNI
+        // name's server: an 8 KiB header fits large.test's 16k buffers, not the default small.test's 1k.
+        int port = prefix.port(3);
+        String big = "X-Big: " + "a".repeat(8192) + "\r\n";
+        assertThat(body(port, "large.test", "GET / HTTP/1.0\r\nHost: large.test\r\n" + big + "\r\n"))
+                .isEqualTo("large large.test [large.test]\n");
+        assertThat(tooLarge(port, "small.test", "GET / HTTP/1.0\r\nHost: small.test\r\n" + big + "\r\n")).isTrue();
+        // The limits are the connection's: a Host read after the big header chooses the server that
+        // answers, not the limits the header was read with (an unknown SNI name, or none: the default's).
+        assertThat(body(port, "large.test", "GET / HTTP/1.0\r\n" + big + "Host: small.test\r\n\r\n"))
+                .isEqualTo("small small.test [large.test]\n");
+        for (String sni : Arrays.asList("small.test", "unknown.test", null)) {
+            assertThat(tooLarge(port, sni, "GET / HTTP/1.0\r\n" + big + "Host: large.test\r\n\r\n"))
+                    .as(String.valueOf(sni)).isTrue();
+        }
+        // HTTP/1.1 keeps the decoder between requests, limits and all.
+        CommandResult twice = sClient(port, "large.test", "GET / HTTP/1.1\r\nHost: large.test\r\n" + big + "\r\n"
+                + "GET / HTTP/1.1\r\nHost: large.test\r\nConnection: close\r\n" + big + "\r\n", "-quiet");
+        assertThat(twice.stdout().split("HTTP/1.1 200 OK", -1)).as(twice.stdout()).hasSize(3);
+    }
+
+    @Test
+    void sslServerNameIsTheNameAsTheClientSentIt() {
+        // nginx's $ssl_server_name is SSL_get_servername's answer as it is (ngx_ssl_get_server_name);
+        // the server is chosen by the name lower-cased, without its trailing dot, as a Host.
+        int port = prefix.port(3);
+        assertThat(body(port, "Large.TEST", request("large.test"))).isEqualTo("large large.test [Large.TEST]\n");
+        assertThat(body(port, "WWW.Large.Test.", request("www.large.test")))
+                .isEqualTo("small www.large.test [WWW.Large.Test.]\n");
+        assertThat(body(port, "LARGE.test.", request("Large.Test"))).isEqualTo("large large.test [LARGE.test.]\n");
+        assertThat(body(port, null, request("large.test"))).isEqualTo("large large.test []\n");
+    }
+
+    @Test
+    void aKeptAliveRequestHasTheSniServersClientHeaderTimeoutAndTheFirstTheDefaultServers() throws Exception {
+        // nginx: the first request's head has the listening socket's post_accept_timeout, the default
+        // server's client_header_timeout, counted from the accept on; a kept-alive request's head has
+        // that of its connection's server (hc->conf_ctx), the SNI name's.
+        int port = prefix.port(3);
+        try (SSLSocket keptLarge = JavaTlsClient.connect(port, "large.test", certs.trustManagers());
+             SSLSocket keptSmall = JavaTlsClient.connect(port, "small.test", certs.trustManagers());
+             SSLSocket firstLarge = JavaTlsClient.connect(port, "large.test", certs.trustManagers())) {
+            assertThat(JavaTlsClient.get(keptLarge, "large.test", "/"))
+                    .isEqualTo("HTTP/1.1 200 OK large large.test [large.test]\n");
+            assertThat(JavaTlsClient.get(keptSmall, "small.test", "/"))
+                    .isEqualTo("HTTP/1.1 200 OK small small.test [small.test]\n");
+            for (SSLSocket socket : List.of(keptLarge, keptSmall, firstLarge)) {
+                socket.getOutputStream().write("GET / HTTP/1.1\r\nHost: ".getBytes(StandardCharsets.US_ASCII));
+                socket.getOutputStream().flush();
+            }
+            // large.test's 1s (Portico starts it when the 1s keepalive_timeout ends, nginx at the bytes).
+            assertThat(closedWithin(keptLarge, 15_000)).isTrue();
+            // small.test's 30s, and the default server's 30s for a first request whatever SNI chose.
+            assertThat(closedWithin(keptSmall, 500)).isFalse();
+            assertThat(closedWithin(firstLarge, 500)).isFalse();
+        }
+    }
+
+    @Test
     void aSessionResumesUnderAnotherNameOnlyWithTheSameCertificatesAndClientVerification() throws IOException {
         for (String version : List.of("-tls1_2", "-tls1_3")) {
             assertThat(resumed("a.test", "same.test", version)).as("same.test " + version).isTrue();
@@ -219,6 +308,28 @@ class TlsServerNamesTest {
         String stdout = sClient(prefix.port(), to, request(to), in.toArray(new String[0])).stdout();
         assertThat(stdout).containsPattern("(New|Reused), TLSv1\\.").contains("HTTP/1.1 200 OK");
         return stdout.contains("Reused, TLSv1.");
+    }
+
+    /** True when {@code request} got nginx's answer to a head beyond large_client_header_buffers (494). */
+    private boolean tooLarge(int port, String serverName, String request) {
+        String out = sClient(port, serverName, request, "-quiet").stdout();
+        assertThat(out).as(out).startsWith("HTTP/1.1 400 Bad Request\r\n");
+        return out.contains("<head><title>400 Request Header Or Cookie Too Large</title></head>\r\n")
+                && out.contains("<center>Request Header Or Cookie Too Large</center>");
+    }
+
+    /** True when the server closes the connection within {@code millis}, sending nothing more. */
+    private static boolean closedWithin(SSLSocket socket, int millis) throws IOException {
+        socket.setSoTimeout(millis);
+        try {
+            int b = socket.getInputStream().read();
+            assertThat(b).as("a byte where the connection should close or stay silent").isEqualTo(-1);
+            return true;
+        } catch (SocketTimeoutException e) {
+            return false;
+        } catch (SSLException | SocketException e) {
+            return true; // closed without close_notify
+        }
     }
 
     private static String request(String host) {

@@ -5,19 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.portico.e2e.upstream.FlaskApp;
 import dev.portico.e2e.upstream.Uwsgi;
 import dev.portico.tls.TestCertificates;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -441,14 +435,14 @@ class TlsTest {
 
     @Test
     void aBrokenHandshakeCostsOnlyItsOwnConnection() throws Exception {
-        try (SSLSocket good = javaClient("mirahlabs.com")) {
-            assertThat(get(good, "/vars")).contains(" TLSv1.3 ");
+        try (SSLSocket good = JavaTlsClient.connect(tls, "mirahlabs.com", certs.trustManagers())) {
+            assertThat(JavaTlsClient.get(good, "mirahlabs.com", "/vars")).contains(" TLSv1.3 ");
             // Garbage after a TLS record header, a protocol the server refuses, and a bare close.
             RawConnection.Result garbage = RawConnection.exchange(tls,
                     "\u0016\u0003\u0001\u0000\u0005hello, this is not TLS\r\n\r\n");
             assertThat(garbage.closed()).isTrue();
             assertThat(sClient("-servername", "mirahlabs.com", "-tls1_1").exitCode()).isNotZero();
-            assertThat(get(good, "/vars")).contains(" TLSv1.3 ");
+            assertThat(JavaTlsClient.get(good, "mirahlabs.com", "/vars")).contains(" TLSv1.3 ");
         }
         proxy.server().awaitErrorLog("while SSL handshaking, client: 127.0.0.1, server: 127.0.0.1:" + tls);
         assertThat(proxy.server().errorLog()).doesNotContain("[error]").doesNotContain("[alert]");
@@ -496,43 +490,6 @@ class TlsTest {
             assertThat(r.stderr()).contains("portico: [emerg] cannot load certificate key \""
                     + prefix.path("conf/certs/missing.key") + "\": BIO_new_file() failed (2: No such file or"
                     + " directory) in " + prefix.path(TestPrefix.CONF) + ":6\n");
-        }
-    }
-
-    private SSLSocket javaClient(String serverName) throws Exception {
-        SSLContext context = SSLContext.getInstance("TLSv1.3");
-        context.init(null, certs.trustManagers(), null);
-        SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", tls);
-        socket.setSoTimeout(10_000);
-        SSLParameters parameters = socket.getSSLParameters();
-        parameters.setServerNames(List.of(new SNIHostName(serverName)));
-        socket.setSSLParameters(parameters);
-        socket.startHandshake();
-        return socket;
-    }
-
-    /** One keep-alive GET on the socket; the body (Content-Length framed). */
-    private static String get(SSLSocket socket, String path) {
-        try {
-            socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: mirahlabs.com\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            socket.getOutputStream().flush();
-            InputStream in = socket.getInputStream();
-            ByteArrayOutputStream head = new ByteArrayOutputStream();
-            while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
-                int b = in.read();
-                if (b < 0) {
-                    throw new AssertionError("closed after " + head);
-                }
-                head.write(b);
-            }
-            String text = head.toString(StandardCharsets.ISO_8859_1);
-            int at = text.toLowerCase(java.util.Locale.ROOT).indexOf("content-length: ");
-            int length = Integer.parseInt(text.substring(at + 16, text.indexOf("\r\n", at)).trim());
-            return text.substring(0, text.indexOf("\r\n")) + " " + new String(in.readNBytes(length),
-                    StandardCharsets.ISO_8859_1);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

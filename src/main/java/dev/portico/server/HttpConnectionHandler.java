@@ -14,6 +14,7 @@ import dev.portico.http.RequestProcessor;
 import dev.portico.http.ResponseBody;
 import dev.portico.http.ResponseWriter;
 import dev.portico.http.ServerNames;
+import dev.portico.http.VirtualServer;
 import dev.portico.log.ErrorLog;
 import dev.portico.log.LogLevel;
 import io.netty.channel.ChannelFuture;
@@ -91,10 +92,14 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
      * Puts the HTTP decoder and encoder in front of this handler. An idle
      * keep-alive connection goes without them (see {@link #shedCodec}), which
      * keeps its memory small; the first byte of the next request brings them back.
+     * So does a TLS connection until its first bytes of HTTP: its decoder then
+     * takes the header limits of the server SNI chose, as nginx's header buffers
+     * come from hc->conf_ctx, which ngx_http_ssl_servername set.
      */
     void attachCodec() {
         if (decoderConfig == null) {
-            decoderConfig = server.decoderConfig(listenKey, ctx.channel());
+            ListenSocket socket = connection != null ? connection.listen() : server.socket(listenKey);
+            decoderConfig = server.decoderConfig(socket, connectionServer(socket));
         }
         inspector = new RequestDecoder(decoderConfig, this);
         ctx.pipeline().addBefore(ctx.name(), "decoder", inspector);
@@ -148,6 +153,8 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
         this.connection = new HttpConnection(ctx.channel(), socket);
         server.connectionOpened(ctx.channel(), this);
         counted = server.counters().opened();
+        // The first request's head, and a TLS handshake before it, have the default server's
+        // client_header_timeout from the accept on, whatever SNI chooses: nginx's post_accept_timeout.
         ServerNames names = socket.serverNames(localIfNeeded(socket));
         HttpServerConf conf = names.defaultServer().serverConf().get(HttpCoreModule.SERVER_CONF);
         schedule(conf.clientHeaderTimeout(), this::headerTimedOut);
@@ -224,6 +231,15 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
         server.counters().closed(counted);
         counted = ConnectionCounters.NONE;
         ctx.fireChannelInactive();
+    }
+
+    /**
+     * The server whose settings the connection's own reading takes (nginx's hc->conf_ctx): the one
+     * the TLS handshake's SNI name chose, else the default server of the address.
+     */
+    private VirtualServer connectionServer(ListenSocket socket) {
+        VirtualServer sni = connection == null ? null : connection.sniServer();
+        return sni != null ? sni : socket.serverNames(localIfNeeded(socket)).defaultServer();
     }
 
     /** The local address only when servers depend on it: asking for it costs memory per connection. */
@@ -921,9 +937,9 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
             return;
         }
         if (bytesSinceIdle) {
-            // A request has begun to arrive: from now on it has client_header_timeout to complete.
-            ListenSocket socket = connection.listen();
-            HttpServerConf conf = socket.serverNames(localIfNeeded(socket)).defaultServer().serverConf()
+            // A request has begun to arrive: from now on it has client_header_timeout to complete, the
+            // connection's server's, as nginx's keep-alive request reads with its cscf (hc->conf_ctx's).
+            HttpServerConf conf = connectionServer(connection.listen()).serverConf()
                     .get(HttpCoreModule.SERVER_CONF);
             schedule(conf.clientHeaderTimeout(), this::headerTimedOut);
             return;

@@ -6,6 +6,8 @@ import dev.portico.http.HttpCoreModule;
 import dev.portico.http.HttpServerConf;
 import dev.portico.http.ListenSocket;
 import dev.portico.http.ListenSpec;
+import dev.portico.http.ServerNames;
+import dev.portico.http.VirtualServer;
 import dev.portico.log.ErrorLog;
 import dev.portico.log.LogLevel;
 import io.netty.bootstrap.ServerBootstrap;
@@ -24,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -261,28 +264,43 @@ public final class HttpServer {
         }
         HttpConnectionHandler handler = new HttpConnectionHandler(this, key);
         ch.pipeline().addLast("http", handler);
-        handler.attachCodec();
+        if (socket == null || socket.tls() == null) {
+            handler.attachCodec();
+        }
+        // Behind TLS the codec comes with the first bytes of HTTP, after the handshake: by then SNI
+        // has chosen the server whose header limits it takes (HttpConnectionHandler.attachCodec).
     }
 
-    /** The decoder limits for a connection to {@code key}: its default server's header buffer sizes. */
-    HttpDecoderConfig decoderConfig(String key, Channel ch) {
-        ListenSocket socket = sockets.get(key);
-        boolean shared = !socket.dependsOnLocalAddress();
-        if (shared && socket.connectionSettings() instanceof HttpDecoderConfig cached) {
-            return cached;
+    /**
+     * The decoder limits of a connection to {@code socket} whose server (nginx's hc->conf_ctx) is
+     * {@code server}: that server's large_client_header_buffers. Made once per server of the socket.
+     */
+    HttpDecoderConfig decoderConfig(ListenSocket socket, VirtualServer server) {
+        @SuppressWarnings("unchecked")
+        Map<VirtualServer, HttpDecoderConfig> byServer =
+                (Map<VirtualServer, HttpDecoderConfig>) socket.connectionSettings();
+        if (byServer == null) {
+            byServer = new IdentityHashMap<>();
+            for (ServerNames names : socket.allServerNames()) {
+                for (VirtualServer s : names.servers()) {
+                    byServer.put(s, decoderConfig(s));
+                }
+            }
+            socket.connectionSettings(byServer); // complete before it is published
         }
-        HttpServerConf conf = socket.serverNames(shared ? null : ch.localAddress()).defaultServer().serverConf()
-                .get(HttpCoreModule.SERVER_CONF);
+        HttpDecoderConfig config = byServer.get(server);
+        // Not there: a server of the configuration before a reload, chosen by SNI just before it.
+        return config != null ? config : decoderConfig(server);
+    }
+
+    private static HttpDecoderConfig decoderConfig(VirtualServer server) {
+        HttpServerConf conf = server.serverConf().get(HttpCoreModule.SERVER_CONF);
         long large = conf.largeHeaderBufferSize();
-        HttpDecoderConfig config = new HttpDecoderConfig()
+        return new HttpDecoderConfig()
                 .setMaxInitialLineLength((int) large)
                 .setMaxHeaderSize((int) (large * conf.largeHeaderBuffers()))
                 .setMaxChunkSize(64 * 1024)
                 .setInitialBufferSize(128);
-        if (shared) {
-            socket.connectionSettings(config);
-        }
-        return config;
     }
 
     /** stub_status's counters of this server's connections. */

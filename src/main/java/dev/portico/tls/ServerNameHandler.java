@@ -63,8 +63,9 @@ final class ServerNameHandler extends SniHandler {
         VirtualServer server = listener.server(name, ctx.channel().localAddress());
         HttpConnection connection = ctx.channel().attr(HttpConnection.KEY).get();
         if (connection != null && name != null) {
-            // The connection's settings (HTTP/2's) come from that server, as nginx's from hc->conf_ctx,
-            // and requests compare their Host with the name (ngx_http_set_virtual_server).
+            // The connection's settings (HTTP/1's header limits, HTTP/2's) come from that server, as
+            // nginx's from hc->conf_ctx, and requests compare their Host with the name
+            // (ngx_http_set_virtual_server).
             connection.negotiated(name, server, RequestChecks::verifiesClients);
         }
         chosen = listener.select(server, ctx.channel().localAddress());
@@ -74,7 +75,7 @@ final class ServerNameHandler extends SniHandler {
     @Override
     protected SslHandler newSslHandler(SslContext context, ByteBufAllocator allocator) {
         SslHandler handler = chosen.newHandler(allocator);
-        channel.attr(TlsSession.KEY).set(new TlsSession(hostname(), chosen, handler));
+        channel.attr(TlsSession.KEY).set(new TlsSession(chosen, handler));
         return handler;
     }
 }

@@ -32,7 +32,7 @@ final class SslVariables {
             String openSsl = CipherSuiteConverter.toOpenSsl(java, false);
             return openSsl != null ? openSsl : java;
         });
-        session("ssl_server_name", s -> s.serverName);
+        session("ssl_server_name", TlsSession::serverName);
         session("ssl_alpn_protocol", s -> empty(s.handler.applicationProtocol()));
         session("ssl_session_id", s -> empty(HexFormat.of().formatHex(s.session().getId())));
         session("ssl_session_reused", s -> reused(s) ? "r" : ".");

@@ -36,6 +36,10 @@ final class TlsConnectionHandler extends ChannelInboundHandlerAdapter {
         if (event instanceof SslHandshakeCompletionEvent done) {
             if (done.isSuccess()) {
                 handshaken = true;
+                TlsSession session = TlsSession.of(ctx.channel());
+                if (session != null) {
+                    session.handshakeDone();
+                }
                 ctx.fireUserEventTriggered(event); // the connection is secure before a protocol takes it
                 selectProtocol(ctx);
                 return;
