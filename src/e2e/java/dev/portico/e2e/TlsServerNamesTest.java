@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.portico.tls.TestCertificates;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
@@ -41,6 +45,7 @@ class TlsServerNamesTest {
                 ssl_protocols TLSv1.2;
                 ssl_protocols TLSv1.2 TLSv1.3;
                 ssl_session_cache shared:SSL:1m;
+                log_format held '$status $ssl_session_reused [$ssl_server_name] $ssl_protocol';
 
                 server {
                     listen 127.0.0.1:%%PORT%% ssl http2;
@@ -109,7 +114,15 @@ class TlsServerNamesTest {
                     large_client_header_buffers 4 16k;
                     client_header_timeout 1s;
                     keepalive_timeout 1s;
-                    return 200 "large $host [$ssl_server_name]\\n";
+                    location / {
+                        return 200 "large $host [$ssl_server_name]\\n";
+                    }
+
+                    # An upstream that never answers: the client leaves first (499)
+                    location /held {
+                        proxy_pass http://127.0.0.1:%%HELD%%;
+                        access_log logs/held.log held;
+                    }
                 }
             }
             """;
@@ -117,18 +130,36 @@ class TlsServerNamesTest {
     private TestPrefix prefix;
     private PorticoProcess server;
     private TestCertificates certs;
+    private ServerSocket held;
+    private final List<Socket> heldConnections = new CopyOnWriteArrayList<>();
 
     @BeforeAll
-    void start() {
-        prefix = TestPrefix.withConfig(CONFIG);
+    void start() throws IOException {
+        held = new ServerSocket(0, 16, InetAddress.getLoopbackAddress());
+        Thread acceptor = new Thread(() -> {
+            while (!held.isClosed()) {
+                try {
+                    heldConnections.add(held.accept()); // read nothing, answer nothing
+                } catch (IOException closed) {
+                    return;
+                }
+            }
+        }, "held-upstream");
+        acceptor.setDaemon(true);
+        acceptor.start();
+        prefix = TestPrefix.withConfig(CONFIG.replace("%%HELD%%", Integer.toString(held.getLocalPort())));
         certs = TestCertificates.create(prefix.path("conf/certs")).chainLeaf("a.test").chainLeaf("b.test")
                 .chainLeaf("small.test").chainLeaf("large.test").client("client.test");
         server = PorticoProcess.start(prefix);
     }
 
     @AfterAll
-    void stop() {
+    void stop() throws IOException {
         PorticoProcess.stop(server, prefix);
+        held.close();
+        for (Socket s : heldConnections) {
+            s.close();
+        }
     }
 
     @Test
@@ -236,6 +267,26 @@ class TlsServerNamesTest {
                 .isEqualTo("small www.large.test [WWW.Large.Test.]\n");
         assertThat(body(port, "LARGE.test.", request("Large.Test"))).isEqualTo("large large.test [LARGE.test.]\n");
         assertThat(body(port, null, request("large.test"))).isEqualTo("large large.test []\n");
+    }
+
+    @Test
+    void theTlsVariablesOfARequestTheClientLeftAreLogged() throws Exception {
+        // The access log line of a 499 is written after the connection, and BoringSSL's state with
+        // it, is gone: what the handshake chose is still there, as in nginx.
+        int port = prefix.port(3);
+        int before = heldConnections.size();
+        try (SSLSocket client = JavaTlsClient.connect(port, "Large.Test", certs.trustManagers())) {
+            client.getOutputStream().write("GET /held HTTP/1.1\r\nHost: large.test\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            client.getOutputStream().flush();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                    .until(() -> heldConnections.size() > before);
+        }
+        Path log = prefix.path("logs/held.log");
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                .until(() -> Files.exists(log) && !Files.readString(log).isEmpty());
+        assertThat(Files.readString(log)).isEqualTo("499 . [Large.Test] TLSv1.3\n");
+        assertThat(Files.readString(prefix.path("logs/error.log"))).doesNotContain("log handler failed");
     }
 
     @Test

@@ -3,8 +3,6 @@ package dev.portico.tls;
 import dev.portico.http.HttpExchange;
 import dev.portico.http.VariableTable;
 import io.netty.handler.ssl.CipherSuiteConverter;
-import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
-import io.netty.internal.tcnative.SSL;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.cert.CertificateEncodingException;
@@ -13,7 +11,6 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.function.Function;
-import javax.net.ssl.SSLEngine;
 import javax.security.auth.x500.X500Principal;
 
 /** nginx's $ssl_* variables: not found on a connection without TLS. */
@@ -35,7 +32,7 @@ final class SslVariables {
         session("ssl_server_name", TlsSession::serverName);
         session("ssl_alpn_protocol", s -> empty(s.handler.applicationProtocol()));
         session("ssl_session_id", s -> empty(HexFormat.of().formatHex(s.session().getId())));
-        session("ssl_session_reused", s -> reused(s) ? "r" : ".");
+        session("ssl_session_reused", s -> s.reused() ? "r" : ".");
         session("ssl_client_verify", s -> {
             ClientCertificates.Result r = s.verification();
             return r == null ? "NONE" : r.ok() ? "SUCCESS" : "FAILED:" + r.reason();
@@ -75,14 +72,6 @@ final class SslVariables {
 
     private static String empty(String s) {
         return s == null || s.isEmpty() ? null : s;
-    }
-
-    private static boolean reused(TlsSession s) {
-        SSLEngine engine = s.handler.engine();
-        if (engine instanceof ReferenceCountedOpenSslEngine openSsl) {
-            return SSL.isSessionReused(openSsl.sslPointer());
-        }
-        return false;
     }
 
     private static String pem(X509Certificate c) {

@@ -25,6 +25,8 @@ final class TlsSession {
     final SslHandler handler;
     /** The SNI name as the client sent it ({@link #handshakeDone}), or null. */
     private String serverName;
+    /** The handshake resumed a session ({@link #handshakeDone}). */
+    private boolean reused;
     private ClientCertificates.Result verified;
 
     TlsSession(ServerTlsContext context, SslHandler handler) {
@@ -39,7 +41,16 @@ final class TlsSession {
      * (HttpConnection.sslServerName).
      */
     void handshakeDone() {
-        serverName = sentServerName(handler.engine());
+        SSLEngine engine = handler.engine();
+        serverName = sentServerName(engine);
+        // Asked now: BoringSSL's connection is freed when it closes, and the access log line of a
+        // request the client left (499) reads $ssl_session_reused after that.
+        reused = engine instanceof ReferenceCountedOpenSslEngine openSsl && SSL.isSessionReused(openSsl.sslPointer());
+    }
+
+    /** Whether the handshake resumed an earlier session ($ssl_session_reused "r"). */
+    boolean reused() {
+        return reused;
     }
 
     private static String sentServerName(SSLEngine engine) {
