@@ -59,7 +59,8 @@ final class ServerProcess {
         try {
             snapshot.prepare();
             ErrorLog.install(snapshot.errorLog());
-            server = new HttpServer(snapshot.core().workerThreads(), snapshot.core().workerConnections());
+            server = new HttpServer(snapshot.core().workerThreads(), snapshot.core().workerConnections(),
+                    snapshot.core().eventMethod());
             server.start(snapshot.http());
             switchUser();
         } catch (IOException e) {

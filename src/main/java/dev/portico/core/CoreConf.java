@@ -15,6 +15,7 @@ public final class CoreConf {
     Long workerRlimitNofile;
     Long workerShutdownTimeout;
     boolean eventsSeen;
+    String eventMethod;
 
     public boolean daemon() { return daemon == null || daemon; }
     public boolean masterProcess() { return masterProcess == null || masterProcess; }
@@ -28,6 +29,8 @@ public final class CoreConf {
         return workerProcesses == null ? 1 : workerProcesses;
     }
     public int workerConnections() { return workerConnections == null ? 512 : workerConnections; }
+    /** The method `use` named ("epoll", "io_uring", "poll", "select"), or null for the default. */
+    public String eventMethod() { return eventMethod; }
     public Long workerRlimitNofile() { return workerRlimitNofile; }
     /** How long a graceful shutdown waits for requests in flight; nginx waits indefinitely by default. */
     public long workerShutdownTimeoutMillis() {

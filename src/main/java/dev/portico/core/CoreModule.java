@@ -93,10 +93,17 @@ public final class CoreModule implements Module {
                     conf.workerConnections = n;
                 }),
                 Directive.of("use", EVENTS, Arity.ONE, c -> {
+                    // io_uring: Portico's own method name, beside nginx's Linux ones.
                     String method = c.arg(0);
-                    if (!method.equals("epoll") && !method.equals("poll") && !method.equals("select")) {
+                    if (!method.equals("epoll") && !method.equals("poll") && !method.equals("select")
+                            && !method.equals("io_uring")) {
                         throw c.error("invalid event type \"" + method + "\"");
                     }
+                    CoreConf conf = c.conf(CORE);
+                    if (conf.eventMethod != null) {
+                        throw c.duplicate();
+                    }
+                    conf.eventMethod = method;
                 }),
                 Directive.of("multi_accept", EVENTS, Arity.ONE, c -> c.flag(0)),
                 Directive.of("accept_mutex", EVENTS, Arity.ONE, c -> c.flag(0)),

@@ -610,20 +610,30 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
         if (body instanceof ResponseBody.Empty) {
             return ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
         }
-        boolean cork = core.tcpNopush() && core.sendfile() && !connection.secure() && !chunked && hasFile(body)
-                && ctx.channel() instanceof io.netty.channel.epoll.EpollSocketChannel;
-        if (cork) {
+        io.netty.channel.ChannelOption<Boolean> cork = core.tcpNopush() && core.sendfile() && !connection.secure()
+                && !chunked && hasFile(body) ? corkOption(ctx.channel()) : null;
+        if (cork != null) {
             // tcp_nopush: as nginx with sendfile, send the head and the file's first bytes in full
             // packets (TCP_CORK), and uncork once the response is written.
-            ctx.channel().config().setOption(io.netty.channel.epoll.EpollChannelOption.TCP_CORK, true);
+            ctx.channel().config().setOption(cork, true);
         }
         writePart(body, chunked, core);
         ChannelFuture done = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
-        if (cork) {
-            done.addListener(f -> ctx.channel().config().setOption(
-                    io.netty.channel.epoll.EpollChannelOption.TCP_CORK, false));
+        if (cork != null) {
+            done.addListener(f -> ctx.channel().config().setOption(cork, false));
         }
         return done;
+    }
+
+    /** TCP_CORK of the native transports' TCP channels; null for others (NIO, unix sockets). */
+    private static io.netty.channel.ChannelOption<Boolean> corkOption(io.netty.channel.Channel ch) {
+        if (ch instanceof io.netty.channel.epoll.EpollSocketChannel) {
+            return io.netty.channel.epoll.EpollChannelOption.TCP_CORK;
+        }
+        if (ch instanceof io.netty.channel.uring.IoUringSocketChannel) {
+            return io.netty.channel.uring.IoUringChannelOption.TCP_CORK;
+        }
+        return null;
     }
 
     private static boolean hasFile(ResponseBody body) {

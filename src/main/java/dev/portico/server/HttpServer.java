@@ -16,7 +16,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import java.io.IOException;
@@ -42,7 +41,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class HttpServer {
 
-    private final Transport transport = Transport.detect();
+    private final Transport transport;
     private final EventLoopGroup group;
     private final int maxConnections;
     private final Map<String, Channel> listeners = new LinkedHashMap<>();
@@ -54,6 +53,12 @@ public final class HttpServer {
     private volatile boolean accepting = true;
 
     public HttpServer(int threads, int workerConnections) {
+        this(threads, workerConnections, null);
+    }
+
+    /** {@code eventMethod}: the events block's `use`, or null (see {@link Transport#choose}). */
+    public HttpServer(int threads, int workerConnections, String eventMethod) {
+        this.transport = Transport.choose(eventMethod);
         this.group = transport.newGroup(threads, "portico-worker");
         this.maxConnections = workerConnections * threads;
     }
@@ -187,12 +192,12 @@ public final class HttpServer {
         if (!unix) {
             b.option(ChannelOption.SO_REUSEADDR, true);
             b.childOption(ChannelOption.TCP_NODELAY, true);
-            if (((InetSocketAddress) address).getAddress() instanceof java.net.Inet6Address && transport.isEpoll()) {
+            if (((InetSocketAddress) address).getAddress() instanceof java.net.Inet6Address && transport.isNative()) {
                 // nginx's ipv6only=on default: [::]:80 takes only IPv6, so that *:80 can be bound beside it.
                 b.option(IPV6_V6ONLY, spec.ipv6Only() == null || spec.ipv6Only() ? 1 : 0);
             }
-            if (spec.reusePort() && transport.isEpoll()) {
-                b.option(EpollChannelOption.SO_REUSEPORT, true);
+            if (spec.reusePort() && transport.isNative()) {
+                b.option(io.netty.channel.unix.UnixChannelOption.SO_REUSEPORT, true);
             }
             if (spec.receiveBuffer() > 0) {
                 b.option(ChannelOption.SO_RCVBUF, spec.receiveBuffer());

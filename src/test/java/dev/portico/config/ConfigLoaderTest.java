@@ -53,6 +53,15 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void useNamesAnEventMethodOnce() throws Exception {
+        assertError("events {\n use kqueue;\n}\n", "invalid event type \"kqueue\"", 2);
+        assertError("events {\n use epoll;\n use io_uring;\n}\n", "\"use\" directive is duplicate", 3);
+        assertThat(ConfigFixture.load(dir, "events {\n use io_uring;\n}\n").core().eventMethod())
+                .isEqualTo("io_uring");
+        assertThat(ConfigFixture.load(dir, "events {\n}\n").core().eventMethod()).isNull();
+    }
+
+    @Test
     void invalidFlagValue() {
         assertError("daemon maybe;\n",
                 "invalid value \"maybe\" in \"daemon\" directive, it must be \"on\" or \"off\"", 1);
