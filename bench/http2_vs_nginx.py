@@ -149,6 +149,7 @@ def main():
     parser.add_argument("--duration", type=int, default=10, help="seconds per counted h2load run")
     parser.add_argument("--warmup", type=int, default=5, help="uncounted seconds per server and scenario")
     parser.add_argument("--rounds", type=int, default=3, help="counted runs per server and scenario")
+    bench.add_portico_use(parser)
     parser.add_argument("--retries", type=int, default=2,
                         help="times a round is run again when another program took our CPUs meanwhile")
     args = parser.parse_args()
@@ -177,8 +178,8 @@ def main():
             ports[name] = {"h2c": free_port(), "h2": free_port()}
             conf = os.path.join(prefix, "conf", "nginx.conf")
             with open(conf, "w") as f:
-                f.write(SERVER_CONFIG.format(prefix=prefix, temp_paths=bench.TEMP_PATHS.format(prefix=prefix),
-                                             root=www, **ports[name]))
+                f.write(bench.server_config(name, SERVER_CONFIG.format(
+                    prefix=prefix, temp_paths=bench.TEMP_PATHS.format(prefix=prefix), root=www, **ports[name]), args))
             binary = bench.PORTICO if name == "portico" else bench.NGINX
             check = subprocess.run([binary, "-t", "-q", "-p", prefix, "-c", conf], capture_output=True, text=True)
             if check.returncode != 0:

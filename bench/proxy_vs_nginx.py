@@ -354,6 +354,21 @@ def add_run_options(parser, warmup=10, connections=50, threads=2):
                         help="times a round is run again when another program took our CPUs meanwhile")
 
 
+def add_portico_use(parser):
+    parser.add_argument("--portico-use", choices=["epoll", "io_uring"],
+                        help="`use METHOD;` in Portico's events block only (nginx has no io_uring); "
+                             "default: none, so epoll for both")
+
+
+def server_config(name, text, args):
+    """The configuration text for server {name}: Portico's gets --portico-use's line."""
+    if name != "portico" or not args.portico_use:
+        return text
+    events = "events { worker_connections 4096; }"
+    assert events in text
+    return text.replace(events, "events { worker_connections 4096; use %s; }" % args.portico_use)
+
+
 def warm_up(servers, ports, path, args, load_processes, **wrk):
     """An uncounted run per proxy (Portico's JIT compiles its hot paths then); `wrk`: measure's
     scheme and headers."""
@@ -447,6 +462,7 @@ def stop_all(started, root):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_run_options(parser)
+    add_portico_use(parser)
     parser.add_argument("--upstream-keepalive", type=int, default=32,
                         help="the upstream blocks' keepalive; 0 leaves the directive out (a connection per request)")
     parser.add_argument("--scenario", action="append", choices=list(SCENARIOS),
@@ -497,11 +513,11 @@ def main():
             prefix = prefixes[name]
             conf = os.path.join(prefix, "conf", "nginx.conf")
             with open(conf, "w") as f:
-                f.write(PROXY_CONFIG.format(
+                f.write(server_config(name, PROXY_CONFIG.format(
                     prefix=prefix, temp_paths=TEMP_PATHS.format(prefix=prefix),
                     keepalive=f"\n        keepalive {args.upstream_keepalive};" if args.upstream_keepalive else "",
                     flask_location=PROXY_LOCATION.format(upstream="flask"),
-                    fast_location=PROXY_LOCATION.format(upstream="fast"), **ports, **listen[name]))
+                    fast_location=PROXY_LOCATION.format(upstream="fast"), **ports, **listen[name]), args))
             binary = PORTICO if name == "portico" else NGINX
             check = subprocess.run([binary, "-t", "-q", "-p", prefix, "-c", conf], capture_output=True, text=True)
             if check.returncode != 0:

@@ -164,6 +164,7 @@ def check_https(port, what):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     bench.add_run_options(parser)
+    bench.add_portico_use(parser)
     parser.add_argument("--case", action="append", choices=list(CASES),
                         help="run only these (repeatable); default: all")
     args = parser.parse_args()
@@ -201,13 +202,13 @@ def main():
             listen[name] = {case: free_port() for case in CASES}
             conf = os.path.join(prefix, "conf", "nginx.conf")
             with open(conf, "w") as f:
-                f.write(PROXY_CONFIG.format(
+                f.write(bench.server_config(name, PROXY_CONFIG.format(
                     prefix=prefix, temp_paths=bench.TEMP_PATHS.format(prefix=prefix), certs=certs,
                     fast_upstream=fast_upstream, https=listen[name]["https"], http=listen[name]["http"],
                     location=bench.PROXY_LOCATION.format(upstream="fast"),
                     handshake_servers="".join(HANDSHAKE_SERVER.format(
                         port=listen[name][case], certs=certs, key=CASES[case][0], protocol=CASES[case][1])
-                        for case in HANDSHAKES)))
+                        for case in HANDSHAKES)), args))
             binary = bench.PORTICO if name == "portico" else bench.NGINX
             check = subprocess.run([binary, "-t", "-q", "-p", prefix, "-c", conf], capture_output=True, text=True)
             if check.returncode != 0:
