@@ -87,6 +87,8 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
 
     private RequestDecoder inspector;
     private io.netty.handler.codec.http.HttpDecoderConfig decoderConfig;
+    /** client_header_buffer_size of the connection's server: the buffer each request head starts in. */
+    private int firstHeaderBuffer;
 
     /**
      * Puts the HTTP decoder and encoder in front of this handler. An idle
@@ -99,9 +101,11 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
     void attachCodec() {
         if (decoderConfig == null) {
             ListenSocket socket = connection != null ? connection.listen() : server.socket(listenKey);
-            decoderConfig = server.decoderConfig(socket, connectionServer(socket));
+            VirtualServer own = connectionServer(socket);
+            decoderConfig = server.decoderConfig(socket, own);
+            firstHeaderBuffer = (int) own.serverConf().get(HttpCoreModule.SERVER_CONF).clientHeaderBufferSize();
         }
-        inspector = new RequestDecoder(decoderConfig, this);
+        inspector = new RequestDecoder(decoderConfig, firstHeaderBuffer, this);
         ctx.pipeline().addBefore(ctx.name(), "decoder", inspector);
         ctx.pipeline().addBefore(ctx.name(), "encoder", new io.netty.handler.codec.http.HttpResponseEncoder());
     }
@@ -389,7 +393,10 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
             rejectMalformed(x, names, result.cause());
             return;
         }
-        RequestChecks.Problem problem = inspector != null && inspector.obsFoldSeen()
+        String tooLarge = inspector != null ? inspector.headTooLarge() : null;
+        RequestChecks.Problem problem = tooLarge != null
+                ? new RequestChecks.Problem(494, tooLarge + " while reading client request headers")
+                : inspector != null && inspector.obsFoldSeen()
                 ? new RequestChecks.Problem(400, "client sent invalid header line (obsolete line folding)"
                         + " while reading client request headers")
                 : RequestChecks.check(request);
@@ -416,7 +423,9 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
             reason = "client sent too long URI while reading client request line";
         } else if (cause instanceof TooLongHttpHeaderException) {
             status = 494;
-            reason = "client sent too long header line while reading client request headers";
+            String tooLarge = inspector != null ? inspector.headTooLarge() : null;
+            reason = (tooLarge != null ? tooLarge : "client sent too large request")
+                    + " while reading client request headers";
         } else {
             status = 400;
             reason = "client sent invalid request while reading client request headers ("

@@ -12,7 +12,16 @@ import org.junit.jupiter.api.Test;
 class RequestDecoderTest {
 
     private static RequestDecoder feed(String... parts) {
-        RequestDecoder inspector = new RequestDecoder(new HttpDecoderConfig(), null);
+        return feed(new HttpDecoderConfig(), parts);
+    }
+
+    /** nginx's defaults: client_header_buffer_size 1k, large_client_header_buffers 4 8k. */
+    private static RequestDecoder feedNginxDefaults(String... parts) {
+        return feed(new HttpDecoderConfig().setMaxInitialLineLength(8192).setMaxHeaderSize(4 * 8192), parts);
+    }
+
+    private static RequestDecoder feed(HttpDecoderConfig config, String... parts) {
+        RequestDecoder inspector = new RequestDecoder(config, 1024, null);
         EmbeddedChannel ch = new EmbeddedChannel(inspector);
         for (String part : parts) {
             ch.writeInbound(Unpooled.copiedBuffer(part, StandardCharsets.ISO_8859_1));
@@ -44,5 +53,50 @@ class RequestDecoderTest {
     @Test
     void bodyBytesAfterTheHeadAreNotScanned() {
         assertThat(feed("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 9\r\n\r\nab\r\n cdef").obsFoldSeen()).isFalse();
+    }
+
+    @Test
+    void aHeaderLineLongerThanOneLargeBufferIsTooLong() {
+        // nginx 1.22.1 answered 400 (494) to this and logged the line's first 1748 bytes.
+        String line = "X-Big: " + "a".repeat(9000);
+        String said = feedNginxDefaults("GET / HTTP/1.1\r\nHost: a\r\n" + line + "\r\n\r\n").headTooLarge();
+        assertThat(said).isEqualTo("client sent too long header line: \"" + line.substring(0, 1748) + "...\"");
+        assertThat(feedNginxDefaults("GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + "a".repeat(8000) + "\r\n\r\n")
+                .headTooLarge()).isNull();
+    }
+
+    @Test
+    void aHeadNeedingAFifthLargeBufferIsTooLarge() {
+        // Five 7,007-byte lines: each takes a large buffer of its own (a line is never split), so
+        // the fifth starts 1,185 bytes before the fourth buffer's end and finds no buffer left;
+        // nginx 1.22.1 logged those 1,185 bytes. Four such lines fit.
+        StringBuilder head = new StringBuilder("GET / HTTP/1.1\r\nHost: a\r\n");
+        for (char c = 'A'; c <= 'D'; c++) {
+            head.append("X-").append(c).append(": ").append(String.valueOf(c).repeat(7000)).append("\r\n");
+        }
+        assertThat(feedNginxDefaults(head + "\r\n").headTooLarge()).isNull();
+        String fifth = "X-E: " + "e".repeat(7000);
+        String said = feedNginxDefaults(head + fifth + "\r\n\r\n").headTooLarge();
+        assertThat(said).isEqualTo("client sent too long header line: \"" + fifth.substring(0, 1185) + "...\"");
+    }
+
+    @Test
+    void theNextHeadStartsInFreshBuffers() {
+        RequestDecoder inspector = new RequestDecoder(new HttpDecoderConfig().setMaxInitialLineLength(8192)
+                .setMaxHeaderSize(4 * 8192), 1024, null);
+        EmbeddedChannel ch = new EmbeddedChannel(inspector);
+        StringBuilder head = new StringBuilder("GET / HTTP/1.1\r\nHost: a\r\n");
+        for (char c = 'A'; c <= 'D'; c++) {
+            head.append("X-").append(c).append(": ").append(String.valueOf(c).repeat(7000)).append("\r\n");
+        }
+        ch.writeInbound(Unpooled.copiedBuffer(head + "\r\n", StandardCharsets.ISO_8859_1));
+        inspector.expectHead();
+        ch.writeInbound(Unpooled.copiedBuffer(head + "\r\n", StandardCharsets.ISO_8859_1));
+        assertThat(inspector.headTooLarge()).isNull();
+        Object o;
+        while ((o = ch.readInbound()) != null) {
+            ReferenceCountUtil.release(o);
+        }
+        ch.finishAndReleaseAll();
     }
 }
