@@ -22,6 +22,8 @@ public final class HttpServerConf {
     Boolean ignoreInvalidHeaders;
     SourceLocation where;
     VirtualServer server;
+    /** Netty's HTTP/1 decoder limits from the header buffers, made once at load for every connection. */
+    private io.netty.handler.codec.http.HttpDecoderConfig decoderConfig;
 
     static void merge(HttpServerConf parent, HttpServerConf child) {
         child.clientHeaderTimeout = HttpCoreConf.pick(child.clientHeaderTimeout, parent.clientHeaderTimeout, 60_000L);
@@ -34,12 +36,20 @@ public final class HttpServerConf {
         child.mergeSlashes = HttpCoreConf.pick(child.mergeSlashes, parent.mergeSlashes, true);
         child.underscoresInHeaders = HttpCoreConf.pick(child.underscoresInHeaders, parent.underscoresInHeaders, false);
         child.ignoreInvalidHeaders = HttpCoreConf.pick(child.ignoreInvalidHeaders, parent.ignoreInvalidHeaders, true);
+        // A request line longer than one large buffer is 414; the head as a whole is bounded by all of
+        // them (the line-by-line packing into buffers is server.RequestDecoder's).
+        child.decoderConfig = new io.netty.handler.codec.http.HttpDecoderConfig()
+                .setMaxInitialLineLength((int) (long) child.largeHeaderBufferSize)
+                .setMaxHeaderSize((int) (child.largeHeaderBufferSize * child.largeHeaderBuffers))
+                .setMaxChunkSize(64 * 1024)
+                .setInitialBufferSize(128);
     }
 
     public long clientHeaderTimeout() { return clientHeaderTimeout; }
     public long clientHeaderBufferSize() { return clientHeaderBufferSize; }
     public int largeHeaderBuffers() { return largeHeaderBuffers; }
     public long largeHeaderBufferSize() { return largeHeaderBufferSize; }
+    public io.netty.handler.codec.http.HttpDecoderConfig decoderConfig() { return decoderConfig; }
     public boolean mergeSlashes() { return mergeSlashes; }
     public boolean underscoresInHeaders() { return underscoresInHeaders; }
     public boolean ignoreInvalidHeaders() { return ignoreInvalidHeaders; }

@@ -85,17 +85,6 @@ public final class ListenSocket {
         return !byAddress.isEmpty();
     }
 
-    /** Per-snapshot data a server keeps for this socket (its decoder limits), made once. */
-    private volatile Object connectionSettings;
-
-    public Object connectionSettings() {
-        return connectionSettings;
-    }
-
-    public void connectionSettings(Object settings) {
-        this.connectionSettings = settings;
-    }
-
     /** The servers for a connection that arrived at {@code local} (may be null when not needed). */
     public ServerNames serverNames(SocketAddress local) {
         if (!byAddress.isEmpty() && local instanceof InetSocketAddress inet) {

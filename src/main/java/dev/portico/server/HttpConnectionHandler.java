@@ -86,9 +86,8 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
     }
 
     private RequestDecoder inspector;
-    private io.netty.handler.codec.http.HttpDecoderConfig decoderConfig;
-    /** client_header_buffer_size of the connection's server: the buffer each request head starts in. */
-    private int firstHeaderBuffer;
+    /** The header buffers of the connection's server (nginx's hc->conf_ctx), found once. */
+    private HttpServerConf headerBuffers;
 
     /**
      * Puts the HTTP decoder and encoder in front of this handler. An idle
@@ -99,13 +98,11 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
      * come from hc->conf_ctx, which ngx_http_ssl_servername set.
      */
     void attachCodec() {
-        if (decoderConfig == null) {
+        if (headerBuffers == null) {
             ListenSocket socket = connection != null ? connection.listen() : server.socket(listenKey);
-            VirtualServer own = connectionServer(socket);
-            decoderConfig = server.decoderConfig(socket, own);
-            firstHeaderBuffer = (int) own.serverConf().get(HttpCoreModule.SERVER_CONF).clientHeaderBufferSize();
+            headerBuffers = connectionServer(socket).serverConf().get(HttpCoreModule.SERVER_CONF);
         }
-        inspector = new RequestDecoder(decoderConfig, firstHeaderBuffer, this);
+        inspector = new RequestDecoder(headerBuffers, this);
         ctx.pipeline().addBefore(ctx.name(), "decoder", inspector);
         ctx.pipeline().addBefore(ctx.name(), "encoder", new io.netty.handler.codec.http.HttpResponseEncoder());
     }

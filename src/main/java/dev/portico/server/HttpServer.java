@@ -6,8 +6,6 @@ import dev.portico.http.HttpCoreModule;
 import dev.portico.http.HttpServerConf;
 import dev.portico.http.ListenSocket;
 import dev.portico.http.ListenSpec;
-import dev.portico.http.ServerNames;
-import dev.portico.http.VirtualServer;
 import dev.portico.log.ErrorLog;
 import dev.portico.log.LogLevel;
 import io.netty.bootstrap.ServerBootstrap;
@@ -17,7 +15,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.unix.DomainSocketAddress;
-import io.netty.handler.codec.http.HttpDecoderConfig;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -25,7 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -274,38 +270,6 @@ public final class HttpServer {
         }
         // Behind TLS the codec comes with the first bytes of HTTP, after the handshake: by then SNI
         // has chosen the server whose header limits it takes (HttpConnectionHandler.attachCodec).
-    }
-
-    /**
-     * The decoder limits of a connection to {@code socket} whose server (nginx's hc->conf_ctx) is
-     * {@code server}: that server's large_client_header_buffers. Made once per server of the socket.
-     */
-    HttpDecoderConfig decoderConfig(ListenSocket socket, VirtualServer server) {
-        @SuppressWarnings("unchecked")
-        Map<VirtualServer, HttpDecoderConfig> byServer =
-                (Map<VirtualServer, HttpDecoderConfig>) socket.connectionSettings();
-        if (byServer == null) {
-            byServer = new IdentityHashMap<>();
-            for (ServerNames names : socket.allServerNames()) {
-                for (VirtualServer s : names.servers()) {
-                    byServer.put(s, decoderConfig(s));
-                }
-            }
-            socket.connectionSettings(byServer); // complete before it is published
-        }
-        HttpDecoderConfig config = byServer.get(server);
-        // Not there: a server of the configuration before a reload, chosen by SNI just before it.
-        return config != null ? config : decoderConfig(server);
-    }
-
-    private static HttpDecoderConfig decoderConfig(VirtualServer server) {
-        HttpServerConf conf = server.serverConf().get(HttpCoreModule.SERVER_CONF);
-        long large = conf.largeHeaderBufferSize();
-        return new HttpDecoderConfig()
-                .setMaxInitialLineLength((int) large)
-                .setMaxHeaderSize((int) (large * conf.largeHeaderBuffers()))
-                .setMaxChunkSize(64 * 1024)
-                .setInitialBufferSize(128);
     }
 
     /** stub_status's counters of this server's connections. */

@@ -1,8 +1,8 @@
 package dev.portico.server;
 
+import dev.portico.http.HttpServerConf;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpRequestDecoder;
 import java.nio.charset.StandardCharsets;
 
@@ -53,13 +53,13 @@ final class RequestDecoder extends HttpRequestDecoder {
      */
     private ByteBuf held;
 
-    RequestDecoder(HttpDecoderConfig config, int firstBufferSize, HttpConnectionHandler connection) {
-        super(config);
+    RequestDecoder(HttpServerConf buffers, HttpConnectionHandler connection) {
+        super(buffers.decoderConfig());
         this.connection = connection;
-        this.largeSize = config.getMaxInitialLineLength();
-        this.largeNumber = Math.max(1, config.getMaxHeaderSize() / largeSize);
-        this.firstSize = firstBufferSize;
-        this.bufferSize = firstBufferSize;
+        this.largeSize = (int) buffers.largeHeaderBufferSize();
+        this.largeNumber = buffers.largeHeaderBuffers();
+        this.firstSize = (int) buffers.clientHeaderBufferSize();
+        this.bufferSize = firstSize;
     }
 
     @Override

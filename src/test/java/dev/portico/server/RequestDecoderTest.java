@@ -2,7 +2,13 @@ package dev.portico.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.handler.codec.http.HttpDecoderConfig;
+import dev.portico.config.ConfigException;
+import dev.portico.config.ConfigFixture;
+import dev.portico.core.Snapshot;
+import dev.portico.http.HttpCoreModule;
+import dev.portico.http.HttpServerConf;
+import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -11,17 +17,26 @@ import org.junit.jupiter.api.Test;
 
 class RequestDecoderTest {
 
+    @TempDir
+    static Path dir;
+
+    /** A server's header buffers, as the configuration sets them; nginx's defaults (1k, 4 8k) unless told. */
+    private static HttpServerConf buffers(String directives) {
+        try {
+            Snapshot s = ConfigFixture.load(dir, "http { server { listen 127.0.0.1:18097; " + directives + " } }\n");
+            return s.http().sockets().get(0).serverNames(null).defaultServer().serverConf()
+                    .get(HttpCoreModule.SERVER_CONF);
+        } catch (ConfigException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     private static RequestDecoder feed(String... parts) {
-        return feed(new HttpDecoderConfig(), parts);
+        return feed(buffers(""), parts);
     }
 
-    /** nginx's defaults: client_header_buffer_size 1k, large_client_header_buffers 4 8k. */
-    private static RequestDecoder feedNginxDefaults(String... parts) {
-        return feed(new HttpDecoderConfig().setMaxInitialLineLength(8192).setMaxHeaderSize(4 * 8192), parts);
-    }
-
-    private static RequestDecoder feed(HttpDecoderConfig config, String... parts) {
-        RequestDecoder inspector = new RequestDecoder(config, 1024, null);
+    private static RequestDecoder feed(HttpServerConf buffers, String... parts) {
+        RequestDecoder inspector = new RequestDecoder(buffers, null);
         EmbeddedChannel ch = new EmbeddedChannel(inspector);
         for (String part : parts) {
             ch.writeInbound(Unpooled.copiedBuffer(part, StandardCharsets.ISO_8859_1));
@@ -59,9 +74,9 @@ class RequestDecoderTest {
     void aHeaderLineLongerThanOneLargeBufferIsTooLong() {
         // nginx 1.22.1 answered 400 (494) to this and logged the line's first 1748 bytes.
         String line = "X-Big: " + "a".repeat(9000);
-        String said = feedNginxDefaults("GET / HTTP/1.1\r\nHost: a\r\n" + line + "\r\n\r\n").headTooLarge();
+        String said = feed("GET / HTTP/1.1\r\nHost: a\r\n" + line + "\r\n\r\n").headTooLarge();
         assertThat(said).isEqualTo("client sent too long header line: \"" + line.substring(0, 1748) + "...\"");
-        assertThat(feedNginxDefaults("GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + "a".repeat(8000) + "\r\n\r\n")
+        assertThat(feed("GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + "a".repeat(8000) + "\r\n\r\n")
                 .headTooLarge()).isNull();
     }
 
@@ -74,16 +89,15 @@ class RequestDecoderTest {
         for (char c = 'A'; c <= 'D'; c++) {
             head.append("X-").append(c).append(": ").append(String.valueOf(c).repeat(7000)).append("\r\n");
         }
-        assertThat(feedNginxDefaults(head + "\r\n").headTooLarge()).isNull();
+        assertThat(feed(head + "\r\n").headTooLarge()).isNull();
         String fifth = "X-E: " + "e".repeat(7000);
-        String said = feedNginxDefaults(head + fifth + "\r\n\r\n").headTooLarge();
+        String said = feed(head + fifth + "\r\n\r\n").headTooLarge();
         assertThat(said).isEqualTo("client sent too long header line: \"" + fifth.substring(0, 1185) + "...\"");
     }
 
     @Test
     void theNextHeadStartsInFreshBuffers() {
-        RequestDecoder inspector = new RequestDecoder(new HttpDecoderConfig().setMaxInitialLineLength(8192)
-                .setMaxHeaderSize(4 * 8192), 1024, null);
+        RequestDecoder inspector = new RequestDecoder(buffers(""), null);
         EmbeddedChannel ch = new EmbeddedChannel(inspector);
         StringBuilder head = new StringBuilder("GET / HTTP/1.1\r\nHost: a\r\n");
         for (char c = 'A'; c <= 'D'; c++) {
