@@ -3,12 +3,23 @@ package dev.portico.http;
 /**
  * What nginx's header filters write the same way whatever the protocol
  * (ngx_http_header_filter for HTTP/1.x, ngx_http_v2_header_filter for
- * HTTP/2): the Server token and an absolute Location.
+ * HTTP/2): which fields come first, the Server token and an absolute Location.
  */
 public final class ResponseHeaders {
 
     private ResponseHeaders() {
     }
+
+    /**
+     * The fields nginx's header filters (ngx_http_header_filter, ngx_http_v2_header_filter) write
+     * first, in this order, before the rest as they were added.
+     */
+    public static final java.util.List<io.netty.util.AsciiString> FIRST_FIELDS = java.util.List.of(
+            io.netty.handler.codec.http.HttpHeaderNames.SERVER, io.netty.handler.codec.http.HttpHeaderNames.DATE,
+            io.netty.handler.codec.http.HttpHeaderNames.CONTENT_TYPE,
+            io.netty.handler.codec.http.HttpHeaderNames.CONTENT_LENGTH,
+            io.netty.handler.codec.http.HttpHeaderNames.LAST_MODIFIED,
+            io.netty.handler.codec.http.HttpHeaderNames.LOCATION);
 
     /** The Server header: "portico/VERSION", or "portico" with server_tokens off. */
     public static String serverToken(HttpCoreConf core) {

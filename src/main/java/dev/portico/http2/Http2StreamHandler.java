@@ -436,9 +436,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements R
     }
 
     /** The fields nginx's header filter writes first, in its order. */
-    private static final AsciiString[] PLACED = {HttpHeaderNames.SERVER, HttpHeaderNames.DATE,
-        HttpHeaderNames.CONTENT_TYPE, HttpHeaderNames.CONTENT_LENGTH, HttpHeaderNames.LAST_MODIFIED,
-        HttpHeaderNames.LOCATION};
+    private static final AsciiString[] PLACED = ResponseHeaders.FIRST_FIELDS.toArray(new AsciiString[0]);
     private static final int OTHER = -1;
     private static final int CONNECTION = -2;
     private static final int DROPPED = -3;

@@ -18,6 +18,7 @@ import dev.portico.http.VirtualServer;
 import dev.portico.log.ErrorLog;
 import dev.portico.log.LogLevel;
 import io.netty.channel.ChannelFuture;
+import io.netty.util.AsciiString;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -755,10 +756,10 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
         return new DefaultHttpResponse(HttpVersion.HTTP_1_1, head.status(), h);
     }
 
-    /** The headers that finalHead writes in nginx's order before the rest. */
-    private static final java.util.Set<String> PLACED_ABOVE = HeaderNames.anyCase(java.util.List.of("content-type",
-            "content-length", "last-modified", "location", "transfer-encoding", "connection", "keep-alive", "server",
-            "date"));
+    /** The headers that finalHead writes before the rest: nginx's first fields and the framing ones. */
+    private static final java.util.Set<String> PLACED_ABOVE = HeaderNames.anyCase(java.util.stream.Stream.concat(
+            dev.portico.http.ResponseHeaders.FIRST_FIELDS.stream().map(AsciiString::toString),
+            java.util.stream.Stream.of("transfer-encoding", "connection", "keep-alive")).toList());
 
     private static void copy(HttpHeaders from, HttpHeaders to, CharSequence name) {
         String v = from.get(name);
