@@ -133,20 +133,21 @@ final class HttpProxyProtocol implements UpstreamProtocol {
         }
         String method = x.method();
         int length = method.length() + 1 + ByteBufUtil.utf8Bytes(target) + HTTP_VERSION_LENGTH + 2 + 2;
+        // nginx's default Content-Length / Transfer-Encoding lines, after its Host and Connection ones;
+        // a proxy_set_header of the same name takes their place, as any default's (empty: none).
         String framing = null;
         String framingValue = null;
-        if (bodyLength > 0) {
+        if (bodyLength > 0 && !conf.setHeaderNames.contains("content-length")) {
             framing = "Content-Length";
             framingValue = Long.toString(bodyLength);
-        } else if (bodyLength < 0) {
+        } else if (bodyLength < 0 && !conf.setHeaderNames.contains("transfer-encoding")) {
             framing = "Transfer-Encoding";
             framingValue = "chunked";
         }
         for (int i = 0; i < values.length; i++) {
             ProxyConf.HeaderSetting s = settings.get(i);
             String value = s.value().get(x);
-            // The body's own framing header replaces a configured one of the same name.
-            if (value != null && !value.isEmpty() && (framing == null || !framing.equalsIgnoreCase(s.name()))) {
+            if (value != null && !value.isEmpty()) {
                 values[i] = value;
                 length += s.name().length() + value.length() + 4;
             }
