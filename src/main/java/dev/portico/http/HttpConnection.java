@@ -86,6 +86,17 @@ public final class HttpConnection {
         return sniServer;
     }
 
+    /**
+     * The server whose settings the connection's own reading takes (nginx's hc->conf_ctx): the one
+     * the TLS handshake's SNI name chose, else the default server of the address.
+     */
+    public VirtualServer connectionServer() {
+        if (sniServer != null) {
+            return sniServer;
+        }
+        return listen.serverNames(listen.dependsOnLocalAddress() ? channel.localAddress() : null).defaultServer();
+    }
+
     /** Counts a new request and returns its number on this connection, from 1. */
     public int nextRequest() {
         return ++requests;

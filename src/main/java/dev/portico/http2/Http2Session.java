@@ -92,9 +92,7 @@ public final class Http2Session extends ChannelInboundHandlerAdapter implements 
      * else its address's default server.
      */
     public static Http2Session start(Channel channel, HttpConnection connection, Http2Host host, String replacing) {
-        ListenSocket socket = connection.listen();
-        VirtualServer server = connection.sniServer() != null ? connection.sniServer()
-                : socket.serverNames(socket.dependsOnLocalAddress() ? channel.localAddress() : null).defaultServer();
+        VirtualServer server = connection.connectionServer();
         Http2ServerConf conf = server.serverConf().get(Http2Module.SERVER);
         Http2Session session = new Http2Session(connection, host, server);
         Http2Settings settings = new Http2Settings()

@@ -235,13 +235,10 @@ final class HttpConnectionHandler extends ChannelInboundHandlerAdapter implement
         ctx.fireChannelInactive();
     }
 
-    /**
-     * The server whose settings the connection's own reading takes (nginx's hc->conf_ctx): the one
-     * the TLS handshake's SNI name chose, else the default server of the address.
-     */
+    /** The connection's server ({@link HttpConnection#connectionServer}); before it is active, the address's default. */
     private VirtualServer connectionServer(ListenSocket socket) {
-        VirtualServer sni = connection == null ? null : connection.sniServer();
-        return sni != null ? sni : socket.serverNames(localIfNeeded(socket)).defaultServer();
+        return connection != null ? connection.connectionServer() : socket.serverNames(localIfNeeded(socket))
+                .defaultServer();
     }
 
     /** The local address only when servers depend on it: asking for it costs memory per connection. */
